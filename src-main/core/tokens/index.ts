@@ -1,0 +1,2 @@
+export { LocalTokenStore } from './local-tokens.ts';
+export type { TokenCheck } from './local-tokens.ts';
