@@ -7,6 +7,7 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   serve: { summary: 'run the gateway in the foreground', load: () => import('./commands/serve.ts') },
   token: { summary: 'print a local client token for the data dir', load: () => import('./commands/token.ts') },
+  policy: { summary: 'check a policy document (validate) or print its JSON Schema', load: () => import('./commands/policy.ts') },
 };
 
 export function usage(): string {
