@@ -7,7 +7,10 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   serve: { summary: 'run the gateway in the foreground', load: () => import('./commands/serve.ts') },
   token: { summary: 'print a local client token for the data dir', load: () => import('./commands/token.ts') },
-  policy: { summary: 'check a policy document (validate) or print its JSON Schema', load: () => import('./commands/policy.ts') },
+  policy: {
+    summary: 'check a policy document (validate) or print its JSON Schema',
+    load: () => import('./commands/policy.ts'),
+  },
 };
 
 export function usage(): string {
@@ -39,7 +42,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`gatehouse: ${error.message}\n`);
       process.exitCode = error.exitCode;
     } else {
-      process.stderr.write(`gatehouse: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `gatehouse: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = 1;
     }
   },

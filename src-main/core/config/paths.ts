@@ -8,7 +8,10 @@ import path from 'node:path';
 export const DEFAULT_PORT = 7391;
 
 /** The per-user application data folder of the OS, where tokens, caches and the audit log live. */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   const home = env.HOME ?? env.USERPROFILE ?? os.homedir();
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Gatehouse');
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Gatehouse');

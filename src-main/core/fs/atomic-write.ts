@@ -7,7 +7,11 @@ import path from 'node:path';
  * mix: write a sibling temp file, fsync it, rename it over the target. `mode` applies to new files;
  * an existing file keeps its permissions.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   let mode = options.mode ?? 0o644;
   try {

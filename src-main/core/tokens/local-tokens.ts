@@ -90,7 +90,8 @@ export class LocalTokenStore {
     }
     try {
       const parsed = JSON.parse(text) as TokenFile;
-      if (parsed?.version !== 1 || typeof parsed.tokens !== 'object' || parsed.tokens === null) throw new Error('unexpected shape');
+      if (parsed?.version !== 1 || typeof parsed.tokens !== 'object' || parsed.tokens === null)
+        throw new Error('unexpected shape');
       this.cache = parsed;
       return parsed;
     } catch (cause) {

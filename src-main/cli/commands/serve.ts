@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULT_PORT, defaultDataDir } from '../../core/config/index.ts';
+import { createGateway } from '../../core/gateway/index.ts';
+import { CliError } from '../cli-error.ts';
+
+const HELP = `Usage: gatehouse serve [--config FILE] [--port N] [--data-dir DIR]
+
+Runs the gateway in the foreground until Ctrl-C (SIGINT) or SIGTERM.
+  --config FILE   servers in the "mcpServers" shape of Claude Desktop / Cursor
+                  (default: <data dir>/config.json if it exists)
+  --port N        port on 127.0.0.1 (default ${DEFAULT_PORT}; AI client configs embed it)
+  --data-dir DIR  where tokens, caches and logs live (default ${defaultDataDir()})
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port must be a port number (0-65535), got '${values.port}'.`, 2);
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  const defaultConfig = path.join(dataDir, 'config.json');
+  const configFile = values.config
+    ? path.resolve(values.config)
+    : fs.existsSync(defaultConfig)
+      ? defaultConfig
+      : undefined;
+
+  let gateway;
+  try {
+    gateway = await createGateway({
+      dataDir,
+      port,
+      ...(configFile && { configFile }),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw new CliError((error as Error).message);
+  }
+
+  const names = gateway.pool.all().map((e) => e.config.name);
+  process.stdout.write(
+    [
+      `Gatehouse is running (data dir ${dataDir}).`,
+      `  all servers:  ${gateway.endpoint}`,
+      ...names.map((n) => `  ${n.padEnd(12)}  ${gateway.serverEndpoint(n)}`),
+      names.length === 0 ? `  (no servers configured: pass --config FILE or create ${defaultConfig})` : '',
+      `Clients authenticate with "Authorization: Bearer <token>"; print one with: gatehouse token --data-dir ${JSON.stringify(dataDir)}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n') + '\n',
+  );
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`Stopping Gatehouse (${signal})…\n`);
+      // Closing the pool stops every stdio server, so no child process outlives the gateway.
+      gateway.close().finally(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

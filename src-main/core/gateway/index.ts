@@ -1,0 +1,3 @@
+export { createGateway } from './create-gateway.ts';
+export type { Gateway, GatewayDeps } from './create-gateway.ts';
+export { GATEHOUSE_VERSION } from './version.ts';

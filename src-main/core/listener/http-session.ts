@@ -1,0 +1,129 @@
+import type { ServerResponse } from 'node:http';
+import { isResponse, type JsonRpcMessage, type RequestId } from '../jsonrpc/messages.ts';
+import type { DownstreamChannel, DownstreamSession } from '../router/index.ts';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+};
+const KEEPALIVE_MS = 15_000;
+
+function sseFrame(message: JsonRpcMessage): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+/**
+ * The HTTP response of one POST that carried requests. It answers with plain JSON when the
+ * response is the first thing to send (the fast, common case) and switches to an SSE stream as
+ * soon as anything must go out before it (progress, logs, sampling), so order is kept.
+ */
+class ResponseSlot {
+  private mode: 'pending' | 'sse' | 'done' = 'pending';
+  private readonly remaining: Set<RequestId>;
+  private readonly res: ServerResponse;
+  private readonly headers: Record<string, string>;
+  private readonly batched: JsonRpcMessage[] | undefined;
+
+  constructor(res: ServerResponse, requestIds: RequestId[], headers: Record<string, string>, isBatch: boolean) {
+    this.res = res;
+    this.remaining = new Set(requestIds);
+    this.headers = headers;
+    this.batched = isBatch ? [] : undefined;
+  }
+
+  get open(): boolean {
+    return this.mode !== 'done' && !this.res.destroyed;
+  }
+
+  deliver(message: JsonRpcMessage): void {
+    if (!this.open) return;
+    const final = isResponse(message) && message.id !== null && this.remaining.delete(message.id);
+    if (this.mode === 'pending' && final && this.remaining.size === 0 && !this.batched) {
+      this.mode = 'done';
+      const body = JSON.stringify(message);
+      this.res.writeHead(200, { ...this.headers, 'content-type': 'application/json' }).end(body);
+      return;
+    }
+    if (this.mode === 'pending') {
+      this.mode = 'sse';
+      this.res.writeHead(200, { ...this.headers, ...SSE_HEADERS });
+      this.res.flushHeaders();
+    }
+    this.res.write(sseFrame(message));
+    if (this.remaining.size === 0) {
+      this.mode = 'done';
+      this.res.end();
+    }
+  }
+}
+
+/**
+ * One MCP session over Streamable HTTP: the POST response streams of requests in flight, and
+ * the standalone GET stream for messages that belong to no request.
+ */
+export class HttpSession implements DownstreamChannel {
+  readonly id: string;
+  session!: DownstreamSession;
+  private readonly slots = new Map<RequestId, ResponseSlot>();
+  private standalone: ServerResponse | undefined;
+  private keepalive: NodeJS.Timeout | undefined;
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  get hasStandaloneStream(): boolean {
+    return this.standalone !== undefined;
+  }
+
+  get pendingCount(): number {
+    return this.slots.size;
+  }
+
+  /** Registers the response of a POST that carried `requestIds`. */
+  openSlot(res: ServerResponse, requestIds: RequestId[], headers: Record<string, string>, isBatch: boolean): void {
+    const slot = new ResponseSlot(res, requestIds, headers, isBatch);
+    for (const id of requestIds) this.slots.set(id, slot);
+    res.on('close', () => {
+      for (const id of requestIds) if (this.slots.get(id) === slot) this.slots.delete(id);
+    });
+  }
+
+  send(message: JsonRpcMessage, relatedRequestId?: RequestId): void {
+    if (isResponse(message) && message.id !== null) {
+      const slot = this.slots.get(message.id);
+      if (slot) {
+        this.slots.delete(message.id);
+        slot.deliver(message);
+      }
+      return;
+    }
+    const slot = relatedRequestId === undefined ? undefined : this.slots.get(relatedRequestId);
+    if (slot?.open) {
+      slot.deliver(message);
+      return;
+    }
+    // Unrelated (or its request stream is gone): the standalone stream, if the client opened one.
+    if (this.standalone && !this.standalone.destroyed) this.standalone.write(sseFrame(message));
+  }
+
+  openStandalone(res: ServerResponse, headers: Record<string, string>): void {
+    this.standalone = res;
+    res.writeHead(200, { ...headers, ...SSE_HEADERS });
+    res.flushHeaders();
+    this.keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    this.keepalive.unref();
+    res.on('close', () => {
+      clearInterval(this.keepalive);
+      if (this.standalone === res) this.standalone = undefined;
+    });
+  }
+
+  close(): void {
+    clearInterval(this.keepalive);
+    this.standalone?.end();
+    this.standalone = undefined;
+    this.session?.close();
+  }
+}

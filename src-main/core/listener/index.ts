@@ -1,0 +1,2 @@
+export { Listener } from './listener.ts';
+export type { ListenerOptions, RouteHandler } from './listener.ts';

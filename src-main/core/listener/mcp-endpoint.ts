@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { envelopeProblem, ErrorCode, isRequest, type JsonRpcMessage, type RequestId } from '../jsonrpc/messages.ts';
+import type { Router, Scope } from '../router/index.ts';
+import { HttpSession } from './http-session.ts';
+
+export type EndpointLimits = { maxBodyBytes: number; idleSessionMs: number; maxSessions: number };
+
+export function sendJsonError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res
+    .writeHead(status, { 'content-type': 'application/json', ...headers })
+    .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Streamable HTTP (MCP 2025-11-25 and the versions before it) for the gateway's endpoints:
+ * POST carries client messages, GET opens the standalone stream, DELETE ends a session.
+ */
+export class McpEndpoint {
+  private readonly sessions = new Map<string, { http: HttpSession; scopeKey: string }>();
+  private readonly router: Router;
+  private readonly limits: EndpointLimits;
+  private readonly reaper: NodeJS.Timeout;
+
+  constructor(router: Router, limits: EndpointLimits) {
+    this.router = router;
+    this.limits = limits;
+    this.reaper = setInterval(() => this.reapIdle(), Math.min(60_000, limits.idleSessionMs));
+    this.reaper.unref();
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, scope: Scope, localClientId: string): Promise<void> {
+    const scopeKey = scope.kind === 'aggregate' ? '' : scope.name;
+    const version = req.headers['mcp-protocol-version'];
+    if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      return sendJsonError(
+        res,
+        400,
+        ErrorCode.InvalidRequest,
+        `Unsupported MCP-Protocol-Version '${version}' (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}).`,
+      );
+    }
+    switch (req.method) {
+      case 'POST':
+        return this.post(req, res, scope, scopeKey, localClientId);
+      case 'GET':
+        return this.get(req, res, scopeKey);
+      case 'DELETE':
+        return this.delete(req, res, scopeKey);
+      default:
+        return sendJsonError(
+          res,
+          405,
+          ErrorCode.InvalidRequest,
+          `Method ${req.method} is not allowed on an MCP endpoint.`,
+          { allow: 'GET, POST, DELETE' },
+        );
+    }
+  }
+
+  /** The session named by the request's header, or an HTTP error already sent. */
+  private findSession(
+    req: IncomingMessage,
+    res: ServerResponse,
+    scopeKey: string,
+    missingStatus: number,
+  ): HttpSession | undefined {
+    const id = req.headers['mcp-session-id'];
+    if (typeof id !== 'string' || id === '') {
+      sendJsonError(
+        res,
+        missingStatus,
+        ErrorCode.InvalidRequest,
+        'Bad Request: the Mcp-Session-Id header is required; start with an initialize request.',
+        missingStatus === 405 ? { allow: 'POST, DELETE' } : {},
+      );
+      return undefined;
+    }
+    const found = this.sessions.get(id);
+    if (!found || found.scopeKey !== scopeKey) {
+      sendJsonError(
+        res,
+        404,
+        -32001,
+        'Session not found: it expired or was closed. Start a new session with initialize.',
+      );
+      return undefined;
+    }
+    return found.http;
+  }
+
+  private async post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    scope: Scope,
+    scopeKey: string,
+    localClientId: string,
+  ): Promise<void> {
+    const type = req.headers['content-type'] ?? '';
+    if (!type.includes('application/json')) {
+      return sendJsonError(
+        res,
+        415,
+        ErrorCode.InvalidRequest,
+        'Unsupported Media Type: send the JSON-RPC message as application/json.',
+      );
+    }
+    let text: string;
+    try {
+      text = await readBody(req, this.limits.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        return sendJsonError(
+          res,
+          413,
+          ErrorCode.InvalidRequest,
+          `Request body too large: Gatehouse accepts at most ${Math.round(this.limits.maxBodyBytes / 1024 / 1024)} MB per message.`,
+        );
+      }
+      throw error;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      return sendJsonError(
+        res,
+        400,
+        ErrorCode.ParseError,
+        `Parse error: the body is not valid JSON (${(error as Error).message}).`,
+      );
+    }
+    const isBatch = Array.isArray(body);
+    const messages = (isBatch ? body : [body]) as unknown[];
+    if (messages.length === 0)
+      return sendJsonError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: empty batch.');
+    for (const m of messages) {
+      const problem = envelopeProblem(m);
+      if (problem) return sendJsonError(res, 400, ErrorCode.InvalidRequest, `Invalid Request: ${problem}.`);
+    }
+    const valid = messages as JsonRpcMessage[];
+    const initialize = valid.find((m) => isRequest(m) && m.method === 'initialize');
+
+    let http: HttpSession | undefined;
+    if (initialize) {
+      if (valid.length > 1)
+        return sendJsonError(
+          res,
+          400,
+          ErrorCode.InvalidRequest,
+          'Invalid Request: initialize must be sent on its own.',
+        );
+      if (this.sessions.size >= this.limits.maxSessions) this.reapIdle(true);
+      if (this.sessions.size >= this.limits.maxSessions) {
+        return sendJsonError(
+          res,
+          503,
+          ErrorCode.InternalError,
+          'Too many open MCP sessions; close some AI client sessions and retry.',
+        );
+      }
+      http = new HttpSession(randomUUID());
+      http.session = this.router.createSession({ id: http.id, scope, localClientId, channel: http });
+      this.sessions.set(http.id, { http, scopeKey });
+    } else {
+      http = this.findSession(req, res, scopeKey, 400);
+      if (!http) return;
+      if (http.session.who.localClientId !== localClientId) {
+        // A session belongs to the token that opened it; another local client cannot ride on it.
+        return sendJsonError(res, 404, -32001, 'Session not found for this client token.');
+      }
+    }
+
+    const requestIds: RequestId[] = [];
+    for (const m of valid) if (isRequest(m)) requestIds.push(m.id);
+    if (requestIds.length === 0) {
+      res.writeHead(202).end();
+    } else {
+      http.openSlot(res, requestIds, { 'mcp-session-id': http.id }, isBatch);
+    }
+    for (const m of valid) http.session.handle(m);
+  }
+
+  private get(req: IncomingMessage, res: ServerResponse, scopeKey: string): void {
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('text/event-stream') && !accept.includes('*/*')) {
+      return sendJsonError(
+        res,
+        405,
+        ErrorCode.InvalidRequest,
+        'GET opens the server-to-client event stream and needs Accept: text/event-stream.',
+        { allow: 'POST, DELETE' },
+      );
+    }
+    const http = this.findSession(req, res, scopeKey, 405);
+    if (!http) return;
+    if (http.hasStandaloneStream) {
+      return sendJsonError(
+        res,
+        409,
+        ErrorCode.InvalidRequest,
+        'Conflict: this session already has an open event stream.',
+      );
+    }
+    http.session.lastActivity = Date.now();
+    http.openStandalone(res, { 'mcp-session-id': http.id });
+  }
+
+  private delete(req: IncomingMessage, res: ServerResponse, scopeKey: string): void {
+    const http = this.findSession(req, res, scopeKey, 400);
+    if (!http) return;
+    this.sessions.delete(http.id);
+    http.close();
+    res.writeHead(200).end();
+  }
+
+  private reapIdle(force = false): void {
+    const now = Date.now();
+    for (const [id, { http }] of this.sessions) {
+      const idle = now - http.session.lastActivity > this.limits.idleSessionMs;
+      const busy = http.pendingCount > 0 || http.session.inFlight.size > 0;
+      if (busy || (!idle && !force) || (http.hasStandaloneStream && !force)) continue;
+      if (force && !idle) continue;
+      this.sessions.delete(id);
+      http.close();
+    }
+  }
+
+  closeAll(): void {
+    clearInterval(this.reaper);
+    for (const { http } of this.sessions.values()) http.close();
+    this.sessions.clear();
+  }
+}

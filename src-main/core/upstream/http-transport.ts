@@ -1,0 +1,170 @@
+import type { JsonRpcMessage, RequestId } from '../jsonrpc/messages.ts';
+import { createSseParser } from './sse-parser.ts';
+import type { UpstreamTransport } from './transport.ts';
+
+export type HeaderSource = () => Record<string, string> | Promise<Record<string, string>>;
+
+/**
+ * Streamable HTTP client transport, written for the proxy: every message read from a POST's
+ * response (JSON or SSE) is tagged with the request it answers, which the SDK's transport does
+ * not expose, and nothing is schema-validated on the way through.
+ */
+export class StreamableHttpUpstream implements UpstreamTransport {
+  onmessage?: (message: JsonRpcMessage, relatedTo?: RequestId) => void;
+  onstreamend?: (requestId: RequestId) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+
+  private sessionId: string | undefined;
+  private protocolVersion: string | undefined;
+  private readonly abort = new AbortController();
+  private closed = false;
+  private standaloneStarted = false;
+
+  private readonly url: URL;
+  private readonly headers: HeaderSource;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(url: URL, headers: HeaderSource, fetchImpl: typeof fetch = fetch) {
+    this.url = url;
+    this.headers = headers;
+    this.fetchImpl = fetchImpl;
+  }
+
+  async start(): Promise<void> {}
+
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
+  }
+
+  private async requestHeaders(extra: Record<string, string>): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { ...(await this.headers()), ...extra };
+    if (this.sessionId) headers['mcp-session-id'] = this.sessionId;
+    if (this.protocolVersion) headers['mcp-protocol-version'] = this.protocolVersion;
+    return headers;
+  }
+
+  async send(message: JsonRpcMessage): Promise<void> {
+    if (this.closed) throw new Error('the connection to the server is closed');
+    const requestId = 'method' in message && 'id' in message ? message.id : undefined;
+    const response = await this.fetchImpl(this.url, {
+      method: 'POST',
+      headers: await this.requestHeaders({
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      }),
+      body: JSON.stringify(message),
+      signal: this.abort.signal,
+    });
+    const sessionId = response.headers.get('mcp-session-id');
+    if (sessionId) this.sessionId = sessionId;
+
+    if (response.status === 202) {
+      await response.body?.cancel();
+      if ('method' in message && message.method === 'notifications/initialized') this.openStandaloneStream();
+      return;
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      if (response.status === 404 && this.sessionId) {
+        // The server forgot our session (restart): treat as a closed connection so it is re-established.
+        this.handleClose();
+      }
+      throw new Error(`the server answered HTTP ${response.status}${text ? `: ${text.slice(0, 300)}` : ''}`);
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (type.includes('text/event-stream')) {
+      void this.readSse(response, requestId);
+    } else if (type.includes('application/json')) {
+      const body = (await response.json()) as JsonRpcMessage | JsonRpcMessage[];
+      for (const m of Array.isArray(body) ? body : [body]) this.onmessage?.(m, requestId);
+    } else {
+      await response.body?.cancel();
+      if (requestId !== undefined)
+        throw new Error(`the server answered with unexpected content type '${type || 'none'}'`);
+    }
+  }
+
+  private async readSse(response: Response, relatedTo: RequestId | undefined): Promise<void> {
+    const parse = createSseParser((event) => {
+      if (event.event !== 'message' || event.data === '') return;
+      let message: JsonRpcMessage;
+      try {
+        message = JSON.parse(event.data) as JsonRpcMessage;
+      } catch (cause) {
+        this.onerror?.(new Error(`the server sent an event that is not JSON: ${event.data.slice(0, 200)}`, { cause }));
+        return;
+      }
+      this.onmessage?.(message, relatedTo);
+    });
+    try {
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        parse(decoder.decode(chunk, { stream: true }));
+      }
+    } catch (error) {
+      if (!this.closed) this.onerror?.(error as Error);
+    } finally {
+      if (relatedTo !== undefined) this.onstreamend?.(relatedTo);
+    }
+  }
+
+  /** The GET stream carries server messages not tied to a request (list_changed, roots/list…). */
+  private openStandaloneStream(attempt = 0): void {
+    if (this.closed || (this.standaloneStarted && attempt === 0)) return;
+    this.standaloneStarted = true;
+    void (async () => {
+      let response: Response;
+      try {
+        response = await this.fetchImpl(this.url, {
+          method: 'GET',
+          headers: await this.requestHeaders({ accept: 'text/event-stream' }),
+          signal: this.abort.signal,
+        });
+      } catch {
+        return this.retryStandalone(attempt);
+      }
+      if (!response.ok || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        // 405: the server offers no standalone stream, which the spec allows.
+        await response.body?.cancel();
+        return;
+      }
+      await this.readSse(response, undefined);
+      this.retryStandalone(0);
+    })();
+  }
+
+  private retryStandalone(attempt: number): void {
+    if (this.closed) return;
+    const delay = Math.min(30_000, 500 * 2 ** attempt);
+    setTimeout(() => this.openStandaloneStream(attempt + 1), delay).unref();
+  }
+
+  private handleClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.onclose?.();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const sessionId = this.sessionId;
+    this.closed = true;
+    this.abort.abort();
+    if (sessionId) {
+      // Tell the server it can free the session; a server that is gone is no reason to wait.
+      try {
+        const headers = await this.headers();
+        await this.fetchImpl(this.url, {
+          method: 'DELETE',
+          headers: { ...headers, 'mcp-session-id': sessionId },
+          signal: AbortSignal.timeout(1000),
+        }).then((r) => r.body?.cancel());
+      } catch {
+        // ignored: best effort
+      }
+    }
+    this.onclose?.();
+  }
+}

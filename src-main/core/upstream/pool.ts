@@ -1,0 +1,210 @@
+import type { ServerConfig } from '../config/index.ts';
+import type { JsonRpcNotification } from '../jsonrpc/messages.ts';
+import { UpstreamConnection, type UpstreamHandlers } from './connection.ts';
+import { StreamableHttpUpstream, type HeaderSource } from './http-transport.ts';
+import { configHash, ListCache, type Listed, type ServerLists } from './list-cache.ts';
+import { createLegacySseUpstream, StdioUpstream } from './sdk-transports.ts';
+import type { UpstreamTransport } from './transport.ts';
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export type PoolEvents = Pick<UpstreamHandlers, 'onServerRequest' | 'onNotification'> & {
+  /** A server's lists (tools, prompts, resources) or its state changed. */
+  onServerChanged(server: string, what: 'lists' | 'state'): void;
+};
+
+export type UpstreamEntry = {
+  config: ServerConfig;
+  connection: UpstreamConnection;
+  lists: ServerLists | undefined;
+  enabled: boolean;
+  hash: string;
+};
+
+const LIST_CHANGED: Record<string, true> = {
+  'notifications/tools/list_changed': true,
+  'notifications/prompts/list_changed': true,
+  'notifications/resources/list_changed': true,
+};
+
+/**
+ * Every configured upstream server, its shared connection and its cached lists. Servers connect
+ * in the background at start; one slow or broken server never holds up the others.
+ */
+export class UpstreamPool {
+  private readonly entries = new Map<string, UpstreamEntry>();
+  private readonly cache: ListCache;
+  private readonly events: PoolEvents;
+  private readonly listWaiters = new Map<string, (() => void)[]>();
+  private closed = false;
+
+  constructor(options: {
+    servers: ServerConfig[];
+    cacheDir: string;
+    events: PoolEvents;
+    clientInfo: { name: string; version: string };
+    /** Extra headers per remote server (identity forwarding, injected credentials). */
+    headersFor?: (server: ServerConfig) => HeaderSource;
+  }) {
+    this.cache = new ListCache(options.cacheDir);
+    this.events = options.events;
+    const handlers: UpstreamHandlers = {
+      onServerRequest: (c, request, related) => this.events.onServerRequest(c, request, related),
+      onNotification: (c, notification, related) => this.onNotification(c, notification, related),
+      onStateChange: (c) => this.events.onServerChanged(c.name, 'state'),
+      onConnected: (c) => void this.refreshLists(c.name),
+    };
+    for (const config of options.servers) {
+      const headers = options.headersFor?.(config) ?? (() => ({}));
+      const hash = configHash(config);
+      const connection = new UpstreamConnection({
+        name: config.name,
+        createTransport: () => createTransport(config, headers),
+        handlers,
+        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        clientInfo: options.clientInfo,
+      });
+      this.entries.set(config.name, {
+        config,
+        connection,
+        hash,
+        enabled: !config.disabled,
+        lists: this.cache.read(config.name, hash),
+      });
+    }
+  }
+
+  /** Starts connecting every enabled server in the background. */
+  start(): void {
+    for (const entry of this.entries.values()) {
+      if (entry.enabled) entry.connection.connect().catch(() => {});
+    }
+  }
+
+  get(name: string): UpstreamEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  all(): UpstreamEntry[] {
+    return [...this.entries.values()];
+  }
+
+  enabledEntries(): UpstreamEntry[] {
+    return this.all().filter((e) => e.enabled);
+  }
+
+  async setEnabled(name: string, enabled: boolean): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry || entry.enabled === enabled) return;
+    entry.enabled = enabled;
+    if (enabled) {
+      entry.connection.reopen();
+      entry.connection.connect().catch(() => {});
+    } else {
+      await entry.connection.close();
+    }
+    this.events.onServerChanged(name, 'lists');
+  }
+
+  /**
+   * Resolves when every named server has lists (cached or live) or after `ms`, whichever is first:
+   * a client's first tools/list waits a little for servers never seen before, never for slow ones
+   * that have a cache.
+   */
+  async waitForLists(names: string[], ms: number): Promise<void> {
+    const missing = names.filter((n) => {
+      const e = this.entries.get(n);
+      return e && e.enabled && !e.lists && e.connection.state !== 'error';
+    });
+    if (missing.length === 0 || ms <= 0) return;
+    await new Promise<void>((resolve) => {
+      let left = missing.length;
+      const timer = setTimeout(resolve, ms);
+      for (const name of missing) {
+        const list = this.listWaiters.get(name) ?? [];
+        list.push(() => {
+          if (--left === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        this.listWaiters.set(name, list);
+      }
+    });
+  }
+
+  /** Fetches every list the server offers (all pages), caches it and tells the router. */
+  async refreshLists(name: string): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry || !entry.enabled || this.closed) return;
+    const { connection } = entry;
+    const init = connection.initializeResult;
+    if (!init) return;
+    const caps = init.capabilities ?? {};
+    try {
+      const [tools, prompts, resources, resourceTemplates] = await Promise.all([
+        caps.tools ? this.fetchAll(entry, 'tools/list', 'tools') : [],
+        caps.prompts ? this.fetchAll(entry, 'prompts/list', 'prompts') : [],
+        caps.resources ? this.fetchAll(entry, 'resources/list', 'resources') : [],
+        caps.resources ? this.fetchAll(entry, 'resources/templates/list', 'resourceTemplates') : [],
+      ]);
+      entry.lists = {
+        configHash: entry.hash,
+        fetchedAt: new Date().toISOString(),
+        protocolVersion: init.protocolVersion,
+        capabilities: caps,
+        serverInfo: init.serverInfo,
+        ...(init.instructions !== undefined && { instructions: init.instructions }),
+        tools,
+        prompts,
+        resources,
+        resourceTemplates,
+      };
+      await this.cache.write(name, entry.lists).catch(() => {});
+    } catch {
+      // Keep the previous (cached) lists; the state shows the error.
+    }
+    for (const wake of this.listWaiters.get(name) ?? []) wake();
+    this.listWaiters.delete(name);
+    this.events.onServerChanged(name, 'lists');
+  }
+
+  private async fetchAll(entry: UpstreamEntry, method: string, key: string): Promise<Listed[]> {
+    const items: Listed[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const result = await entry.connection.request(method, cursor ? { cursor } : undefined);
+      const batch = result[key];
+      if (Array.isArray(batch)) items.push(...(batch as Listed[]));
+      cursor = typeof result.nextCursor === 'string' && result.nextCursor ? result.nextCursor : undefined;
+      if (!cursor) break;
+    }
+    return items;
+  }
+
+  private onNotification(
+    connection: UpstreamConnection,
+    notification: JsonRpcNotification,
+    related: Parameters<UpstreamHandlers['onNotification']>[2],
+  ): void {
+    if (LIST_CHANGED[notification.method]) {
+      void this.refreshLists(connection.name);
+    }
+    this.events.onNotification(connection, notification, related);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.all().map((e) => e.connection.close()));
+  }
+}
+
+function createTransport(config: ServerConfig, headers: HeaderSource): UpstreamTransport {
+  if (config.transport === 'stdio') {
+    return new StdioUpstream({ command: config.command, args: config.args, env: config.env, cwd: config.cwd });
+  }
+  const staticHeaders = config.headers ?? {};
+  const merged: HeaderSource = async () => ({ ...staticHeaders, ...(await headers()) });
+  const url = new URL(config.url);
+  return config.transport === 'sse' ? createLegacySseUpstream(url, merged) : new StreamableHttpUpstream(url, merged);
+}

@@ -1,0 +1,72 @@
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JsonRpcMessage } from '../jsonrpc/messages.ts';
+import type { HeaderSource } from './http-transport.ts';
+import type { UpstreamTransport } from './transport.ts';
+
+const STDERR_KEEP = 4096;
+
+/** Adapts an SDK transport (stdio, legacy SSE) to the gateway's raw interface. */
+class SdkTransportAdapter implements UpstreamTransport {
+  onmessage?: UpstreamTransport['onmessage'];
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  protected readonly inner: Transport;
+
+  constructor(inner: Transport) {
+    this.inner = inner;
+    inner.onmessage = (message) => this.onmessage?.(message as JsonRpcMessage);
+    inner.onclose = () => this.onclose?.();
+    inner.onerror = (error) => this.onerror?.(error);
+  }
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+  send(message: JsonRpcMessage): Promise<void> {
+    return this.inner.send(message as Parameters<Transport['send']>[0]);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+  setProtocolVersion(version: string): void {
+    this.inner.setProtocolVersion?.(version);
+  }
+}
+
+export type StdioOptions = { command: string; args?: string[]; env?: Record<string, string>; cwd?: string };
+
+/** A local server spawned as a child process; its stderr is kept (tail only) for error messages. */
+export class StdioUpstream extends SdkTransportAdapter {
+  private stderrTail = '';
+
+  constructor(options: StdioOptions) {
+    const transport = new StdioClientTransport({
+      command: options.command,
+      args: options.args ?? [],
+      env: { ...getDefaultEnvironment(), ...options.env },
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+      stderr: 'pipe',
+    });
+    super(transport);
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_KEEP);
+    });
+  }
+
+  recentStderr(): string {
+    return this.stderrTail.trim();
+  }
+}
+
+/** A legacy HTTP+SSE server (protocol 2024-11-05). */
+export function createLegacySseUpstream(url: URL, headers: HeaderSource): UpstreamTransport {
+  const withHeaders: typeof fetch = async (input, init) => {
+    const merged = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(await headers())) merged.set(k, v);
+    return fetch(input, { ...init, headers: merged });
+  };
+  return new SdkTransportAdapter(
+    new SSEClientTransport(url, { fetch: withHeaders, eventSourceInit: { fetch: withHeaders } }),
+  );
+}

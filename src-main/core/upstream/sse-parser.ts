@@ -1,0 +1,36 @@
+/** One Server-Sent Event as the MCP transports use it. */
+export type SseEvent = { event: string; data: string; id?: string };
+
+/**
+ * Incremental SSE parser (the WHATWG event-stream format, the parts MCP uses): feed it text
+ * chunks as they arrive; it calls `onEvent` for every complete event. Comments and retry are ignored.
+ */
+export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: string) => void {
+  let buffer = '';
+  let data: string[] = [];
+  let event = '';
+  let id: string | undefined;
+  return (chunk) => {
+    buffer += chunk;
+    let newline: number;
+    while ((newline = buffer.search(/\r\n|\r|\n/)) !== -1) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
+      if (line === '') {
+        if (data.length > 0)
+          onEvent({ event: event || 'message', data: data.join('\n'), ...(id !== undefined && { id }) });
+        data = [];
+        event = '';
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      let value = colon === -1 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'data') data.push(value);
+      else if (field === 'event') event = value;
+      else if (field === 'id') id = value;
+    }
+  };
+}

@@ -1,0 +1,20 @@
+import type { JsonRpcMessage, RequestId } from '../jsonrpc/messages.ts';
+
+/**
+ * What the gateway needs from a connection to an upstream server: raw JSON-RPC both ways.
+ * `relatedTo` names the gateway's request whose response stream carried a message (Streamable
+ * HTTP gives that for free), so server-to-client requests reach the right AI client session.
+ */
+export interface UpstreamTransport {
+  start(): Promise<void>;
+  send(message: JsonRpcMessage): Promise<void>;
+  close(): Promise<void>;
+  onmessage?: (message: JsonRpcMessage, relatedTo?: RequestId) => void;
+  /** The response stream of `requestId` ended without its response. */
+  onstreamend?: (requestId: RequestId) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  setProtocolVersion?(version: string): void;
+  /** Recent stderr of a local server, for error messages. */
+  recentStderr?(): string;
+}
