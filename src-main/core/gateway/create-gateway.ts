@@ -41,24 +41,26 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const servers = deps.servers ?? (deps.configFile ? await loadGatewayConfig(deps.configFile) : []);
   const toggles = new ServerToggles(deps.dataDir);
   const tokens = new LocalTokenStore(deps.dataDir);
-  let router: Router | undefined;
+  // The pool reports to the router, which needs the pool: bound late through this holder.
+  const late: { router?: Router } = {};
   const pool = new UpstreamPool({
     servers: servers.map((s) => ({ ...s, disabled: !toggles.isEnabled(s.name, !s.disabled) })),
     cacheDir: path.join(deps.dataDir, 'cache', 'lists'),
     clientInfo: { name: 'gatehouse', version: GATEHOUSE_VERSION },
     ...(deps.headersFor && { headersFor: deps.headersFor }),
     events: {
-      onServerRequest: (c, request, related) => router!.onServerRequest(c, request, related),
-      onNotification: (c, notification, related) => router?.onNotification(c, notification, related),
-      onServerChanged: (server, what) => router?.onServerChanged(server, what),
+      onServerRequest: (c, request, related) => late.router!.onServerRequest(c, request, related),
+      onNotification: (c, notification, related) => late.router?.onNotification(c, notification, related),
+      onServerChanged: (server, what) => late.router?.onServerChanged(server, what),
     },
   });
-  router = new Router({
+  const router = new Router({
     pool,
     version: GATEHOUSE_VERSION,
     ...(deps.access && { access: deps.access }),
     ...(deps.onRequestDone && { onRequestDone: deps.onRequestDone }),
   });
+  late.router = router;
   const listener = new Listener({
     port: deps.port,
     router,
