@@ -1,0 +1,300 @@
+// The one API the window (Electron preload or browser) and the CLI use to talk to the gateway core.
+// Every method is defined here once, with zod schemas for its input and output; the TypeScript
+// type, the HTTP routes, the IPC channels and the preload bridge are all derived from this table.
+//
+// Rules for the schemas, so that the type the core implements equals the type callers see:
+// - no `.default()` and no `.transform()` in input schemas (z.input === z.output);
+// - everything is plain JSON (ISO strings, not Dates), because it crosses HTTP and IPC unchanged.
+import { z } from 'zod';
+
+// ---- status ---------------------------------------------------------------------------------
+
+export const UserSchema = z.object({
+  email: z.string(),
+  name: z.string().nullable(),
+  groups: z.array(z.string()),
+  roles: z.array(z.string()),
+});
+
+export const PolicyStatusSchema = z.object({
+  /** The version the org published, null before the first successful sync. */
+  version: z.string().nullable(),
+  /** Seconds since the policy in force was fetched (or confirmed unchanged); null without one. */
+  ageSeconds: z.number().nonnegative().nullable(),
+  /** `stale`: older than the org's staleness bound; `none`: personal mode or never synced. */
+  state: z.enum(['ok', 'stale', 'none']),
+});
+
+export const GatewayHealthSchema = z.object({
+  state: z.enum(['ok', 'degraded', 'error']),
+  /** What is wrong and what to do, for `degraded` and `error`. */
+  message: z.string().optional(),
+});
+
+export const StatusSchema = z.object({
+  /** The app version, shown in the window and the tray. */
+  version: z.string(),
+  /** The aggregated MCP endpoint AI clients use, e.g. http://127.0.0.1:7391/mcp. */
+  endpoint: z.string(),
+  port: z.number().int(),
+  /** `personal`: no org configured, the user's own servers only; `org`: signed into an org's IdP. */
+  mode: z.enum(['personal', 'org']),
+  org: z.object({ name: z.string(), issuer: z.string().optional() }).nullable(),
+  /** Null when signed out (or in personal mode). */
+  user: UserSchema.nullable(),
+  policy: PolicyStatusSchema,
+  health: GatewayHealthSchema,
+  /** Paused: the gateway refuses tool calls until resumed (tray menu "Pause"). */
+  paused: z.boolean(),
+});
+
+// ---- servers and tools ----------------------------------------------------------------------
+
+export const ServerStateSchema = z.enum(['connecting', 'ready', 'error', 'disabled', 'denied']);
+
+export const ServerInfoSchema = z.object({
+  name: z.string(),
+  transport: z.enum(['stdio', 'http', 'sse']),
+  /** The user's switch; a server locked by policy cannot be switched. */
+  enabled: z.boolean(),
+  state: ServerStateSchema,
+  lockedByPolicy: z.boolean(),
+  /** Why the policy locks it (on or off), shown next to the disabled switch. */
+  lockReason: z.string().optional(),
+  lastError: z.string().optional(),
+  /** Null until the server's tool list is known. */
+  toolCount: z.number().int().nonnegative().nullable(),
+});
+
+export const ToolInfoSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  allowed: z.boolean(),
+  /** The policy rule that decided, e.g. `deny tools github.delete_*`. */
+  rule: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+// ---- audit ----------------------------------------------------------------------------------
+
+/**
+ * The fields the window needs from an audit record. Loose on purpose: the audit module owns the
+ * full, versioned record schema and may carry more fields, which pass through to the detail pane.
+ */
+export const AuditRecordSchema = z.looseObject({
+  id: z.string(),
+  /** ISO 8601 time the call arrived. */
+  time: z.string(),
+  server: z.string(),
+  tool: z.string(),
+  /** The AI client that made the call (its local token's client id). */
+  client: z.string().optional(),
+  user: z.string().optional(),
+  /** `ok`, `denied` or `error`; other values are shown as they are. */
+  outcome: z.string(),
+  latencyMs: z.number().nonnegative().optional(),
+  params: z.unknown().optional(),
+  response: z.unknown().optional(),
+  error: z.string().optional(),
+  rule: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+/** Exact matches on server, tool, outcome and client; `text` is a case-insensitive substring. */
+export const AuditFilterSchema = z.object({
+  server: z.string().optional(),
+  tool: z.string().optional(),
+  outcome: z.string().optional(),
+  client: z.string().optional(),
+  text: z.string().max(500).optional(),
+});
+
+export const AuditQuerySchema = z.object({
+  filter: AuditFilterSchema.optional(),
+  /** The `nextCursor` of the previous page; absent for the newest page. */
+  cursor: z.string().optional(),
+  /** Page size; the core picks its default (about 200) when absent. */
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+
+export const AuditPageSchema = z.object({
+  /** Newest first. */
+  records: z.array(AuditRecordSchema),
+  /** Null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+
+// ---- AI clients -----------------------------------------------------------------------------
+
+export const ClientIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'a client id like "cursor" or "claude-desktop"');
+
+export const ClientStateSchema = z.enum(['not-installed', 'not-connected', 'connected', 'drifted']);
+
+/** Loose for the same reason as audit records: the clients module owns the full description. */
+export const ClientInfoSchema = z.looseObject({
+  id: z.string(),
+  displayName: z.string(),
+  installed: z.boolean(),
+  /** `drifted`: our entry is in the file but no longer what we wrote (edited by hand or by the client). */
+  state: ClientStateSchema,
+  /** The config file Gatehouse writes for this client; null when it has no user-scope file here. */
+  configPath: z.string().nullable(),
+  /** What the user should know or do, e.g. what drifted or "restart Claude Desktop to apply". */
+  note: z.string().optional(),
+});
+
+export const ClientActionSchema = z.enum(['connect', 'disconnect']);
+
+export const ClientChangePreviewSchema = z.looseObject({
+  client: z.string(),
+  action: ClientActionSchema,
+  configPath: z.string(),
+  /** A unified diff of the config file, empty when nothing would change. */
+  diff: z.string(),
+  changed: z.boolean(),
+});
+
+export const ClientChangeResultSchema = z.looseObject({
+  client: ClientInfoSchema,
+  /** What happened and what to do next, e.g. "Restart Cursor to pick up Gatehouse". */
+  message: z.string().optional(),
+});
+
+// ---- account and settings -------------------------------------------------------------------
+
+export const LoginResultSchema = z.object({
+  /**
+   * The IdP page the core opened in the browser; the window shows it as a link in case no
+   * browser opened. Null when already signed in. Completion arrives as a `changed: status` event.
+   */
+  authorizationUrl: z.string().nullable(),
+});
+
+export const SettingsSchema = z.looseObject({
+  /** Where the app finds the org (policy and IdP discovery); null in personal mode. */
+  orgUrl: z.string().nullable(),
+  /** Set by a managed (MDM) config file; the window then shows orgUrl read-only. */
+  orgUrlManaged: z.boolean(),
+  /** How long the local audit log keeps records. */
+  auditRetentionDays: z.number().int().min(1).max(3650),
+});
+
+/** https, or http to this machine only (a local policy server in demos and tests). */
+const OrgUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'a URL such as https://gatehouse.example.com' })
+  .refine((url) => url.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(url), {
+    error: 'an https:// URL (plain http is allowed only for this machine)',
+  });
+
+export const SettingsChangeSchema = z.object({
+  orgUrl: OrgUrlSchema.nullable().optional(),
+  auditRetentionDays: z.number().int().min(1).max(3650).optional(),
+});
+
+const Empty = z.object({});
+
+// ---- the method table -----------------------------------------------------------------------
+
+type MethodSpec = { input: z.ZodType; output: z.ZodType; summary: string };
+
+/** Every request/response method; adding a method here adds its HTTP route, IPC channel and bridge. */
+export const gatewayMethods = {
+  getStatus: { input: Empty, output: StatusSchema, summary: 'Endpoint, mode, user, policy and health' },
+  listServers: { input: Empty, output: z.array(ServerInfoSchema), summary: 'Servers and their state' },
+  setServerEnabled: {
+    input: z.object({ name: z.string().min(1), enabled: z.boolean() }),
+    output: ServerInfoSchema,
+    summary: 'Switch a server on or off (refused when locked by policy)',
+  },
+  listTools: {
+    input: z.object({ server: z.string().min(1) }),
+    output: z.array(ToolInfoSchema),
+    summary: "A server's tools and whether policy allows each",
+  },
+  queryAudit: { input: AuditQuerySchema, output: AuditPageSchema, summary: 'Audit records, newest first' },
+  listClients: { input: Empty, output: z.array(ClientInfoSchema), summary: 'Detected AI clients' },
+  previewClientChange: {
+    input: z.object({ client: ClientIdSchema, action: ClientActionSchema }),
+    output: ClientChangePreviewSchema,
+    summary: 'The diff connecting or disconnecting a client would write',
+  },
+  connectClient: {
+    input: z.object({ client: ClientIdSchema }),
+    output: ClientChangeResultSchema,
+    summary: "Write Gatehouse into a client's config",
+  },
+  disconnectClient: {
+    input: z.object({ client: ClientIdSchema }),
+    output: ClientChangeResultSchema,
+    summary: "Remove Gatehouse from a client's config",
+  },
+  login: { input: Empty, output: LoginResultSchema, summary: "Start signing in with the org's IdP" },
+  logout: { input: Empty, output: Empty, summary: 'Sign out and forget the tokens' },
+  setPaused: { input: z.object({ paused: z.boolean() }), output: StatusSchema, summary: 'Pause or resume tool calls' },
+  getSettings: { input: Empty, output: SettingsSchema, summary: 'Gateway settings' },
+  setSettings: { input: SettingsChangeSchema, output: SettingsSchema, summary: 'Change gateway settings' },
+} as const satisfies Record<string, MethodSpec>;
+
+export type GatewayMethods = typeof gatewayMethods;
+export type ApiMethod = keyof GatewayMethods;
+export type MethodInput<M extends ApiMethod> = z.input<GatewayMethods[M]['input']>;
+export type MethodOutput<M extends ApiMethod> = z.output<GatewayMethods[M]['output']>;
+
+export const apiMethodNames = Object.keys(gatewayMethods) as ApiMethod[];
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.hasOwn(gatewayMethods, name);
+}
+
+// ---- live events ----------------------------------------------------------------------------
+
+export const ChangeTopicSchema = z.enum(['status', 'servers', 'tools', 'clients', 'settings']);
+
+/**
+ * What `subscribe` delivers. `audit`: a new record; `changed`: refetch that topic (the event
+ * carries no data so there is one source of truth, the methods above); `stream`: produced by the
+ * client-side transports only (never by the core) when the live connection drops or comes back,
+ * so the window can say so and refetch what it may have missed.
+ */
+export const GatewayEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('audit'), record: AuditRecordSchema }),
+  z.object({ type: z.literal('changed'), topic: ChangeTopicSchema }),
+  z.object({ type: z.literal('stream'), state: z.enum(['open', 'reconnecting']) }),
+]);
+
+export type GatewayEvent = z.infer<typeof GatewayEventSchema>;
+export type GatewayEventListener = (event: GatewayEvent) => void;
+
+// ---- the derived API type -------------------------------------------------------------------
+
+type MethodFunction<M extends ApiMethod> =
+  // Methods whose input is all-optional can be called without an argument.
+  object extends MethodInput<M>
+    ? (input?: MethodInput<M>) => Promise<MethodOutput<M>>
+    : (input: MethodInput<M>) => Promise<MethodOutput<M>>;
+
+/** What the core implements and what the window and the CLI call. */
+export type GatewayApi = { [M in ApiMethod]: MethodFunction<M> } & {
+  /** Live events; returns the function that stops them. */
+  subscribe(listener: GatewayEventListener): () => void;
+};
+
+export type Status = z.infer<typeof StatusSchema>;
+export type User = z.infer<typeof UserSchema>;
+export type ServerInfo = z.infer<typeof ServerInfoSchema>;
+export type ServerState = z.infer<typeof ServerStateSchema>;
+export type ToolInfo = z.infer<typeof ToolInfoSchema>;
+export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+export type AuditFilter = z.infer<typeof AuditFilterSchema>;
+export type AuditQuery = z.infer<typeof AuditQuerySchema>;
+export type AuditPage = z.infer<typeof AuditPageSchema>;
+export type ClientInfo = z.infer<typeof ClientInfoSchema>;
+export type ClientState = z.infer<typeof ClientStateSchema>;
+export type ClientAction = z.infer<typeof ClientActionSchema>;
+export type ClientChangePreview = z.infer<typeof ClientChangePreviewSchema>;
+export type ClientChangeResult = z.infer<typeof ClientChangeResultSchema>;
+export type Settings = z.infer<typeof SettingsSchema>;
+export type SettingsChange = z.infer<typeof SettingsChangeSchema>;
+export type ChangeTopic = z.infer<typeof ChangeTopicSchema>;

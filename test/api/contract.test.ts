@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import {
+  apiMethodNames,
+  ApiError,
+  createApiClient,
+  gatewayMethods,
+  GatewayEventSchema,
+  invokeApiMethod,
+  ipcChannels,
+} from '../../src-main/core/api/index.ts';
+import type { ApiTransport, GatewayApi, WireResult } from '../../src-main/core/api/index.ts';
+import { createInMemoryApi } from './in-memory-api.ts';
+
+describe('the method table', () => {
+  it('derives the method names and one IPC channel per method from the same table', () => {
+    expect(apiMethodNames).toEqual(Object.keys(gatewayMethods));
+    expect(apiMethodNames).toEqual(
+      expect.arrayContaining([
+        'getStatus',
+        'listServers',
+        'setServerEnabled',
+        'listTools',
+        'queryAudit',
+        'listClients',
+        'previewClientChange',
+      ]),
+    );
+    expect(Object.keys(ipcChannels)).toEqual(apiMethodNames);
+    expect(new Set(Object.values(ipcChannels)).size).toBe(apiMethodNames.length);
+    expect(ipcChannels.getStatus).toBe('gatehouse:api:getStatus');
+  });
+
+  it('keeps fields of audit records and clients it does not know (the audit and clients modules own them)', () => {
+    const record = gatewayMethods.queryAudit.output.parse({
+      records: [
+        {
+          id: '1',
+          time: '2026-11-27T10:00:00Z',
+          server: 's',
+          tool: 't',
+          outcome: 'ok',
+          schemaVersion: 3,
+          session: 'abc',
+        },
+      ],
+      nextCursor: null,
+    });
+    expect(record.records[0]).toMatchObject({ schemaVersion: 3, session: 'abc' });
+  });
+
+  it('accepts only https org URLs, or http to this machine', () => {
+    const input = gatewayMethods.setSettings.input;
+    expect(input.safeParse({ orgUrl: 'https://gatehouse.acme.example' }).success).toBe(true);
+    expect(input.safeParse({ orgUrl: 'http://127.0.0.1:8443/policy' }).success).toBe(true);
+    expect(input.safeParse({ orgUrl: null }).success).toBe(true);
+    expect(input.safeParse({ orgUrl: 'http://gatehouse.acme.example' }).success).toBe(false);
+    expect(input.safeParse({ orgUrl: 'http://localhost.evil.example' }).success).toBe(false);
+    expect(input.safeParse({ orgUrl: 'file:///etc/passwd' }).success).toBe(false);
+  });
+
+  it('rejects a stream event the core cannot send', () => {
+    expect(GatewayEventSchema.safeParse({ type: 'changed', topic: 'servers' }).success).toBe(true);
+    expect(GatewayEventSchema.safeParse({ type: 'changed', topic: 'everything' }).success).toBe(false);
+  });
+});
+
+describe('invokeApiMethod', () => {
+  it('validates the input and answers with the zod issue and its path', async () => {
+    const api = createInMemoryApi();
+    const result = await invokeApiMethod(api, 'setServerEnabled', { name: 'memory', enabled: 'yes' });
+    expect(result.ok).toBe(false);
+    const error = (result as Extract<WireResult, { ok: false }>).error;
+    expect(error.code).toBe('invalid-input');
+    expect(error.issues).toEqual([expect.objectContaining({ path: ['enabled'] })]);
+    expect(error.message).toMatch(/enabled/);
+    expect(api.calls.filter((c) => c.method === 'setServerEnabled')).toEqual([]);
+  });
+
+  it('treats a missing input as an empty one for methods without required fields', async () => {
+    const result = await invokeApiMethod(createInMemoryApi(), 'getStatus', undefined);
+    expect(result).toMatchObject({ ok: true, value: { mode: 'org', port: 7391 } });
+  });
+
+  it("passes a core error's own code and message through, without calling it a server fault", async () => {
+    const faults: unknown[] = [];
+    const result = await invokeApiMethod(
+      createInMemoryApi(),
+      'setServerEnabled',
+      { name: 'github', enabled: false },
+      (_m, e) => faults.push(e),
+    );
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'locked-by-policy', message: expect.stringContaining('Required by Acme IT') },
+    });
+    expect(faults).toEqual([]);
+  });
+
+  it('reports an error without a code as an internal server fault', async () => {
+    const faults: string[] = [];
+    const api = {
+      ...createInMemoryApi(),
+      listServers: async () => Promise.reject(new TypeError('boom')),
+    } as GatewayApi;
+    const result = await invokeApiMethod(api, 'listServers', {}, (method) => faults.push(method));
+    expect(result).toEqual({ ok: false, error: { code: 'internal', message: expect.stringContaining('boom') } });
+    expect(faults).toEqual(['listServers']);
+  });
+
+  it('refuses an answer outside the contract as a contract violation (a server fault, not a client one)', async () => {
+    const faults: unknown[] = [];
+    const api = {
+      ...createInMemoryApi(),
+      listServers: async () => [{ name: 'x', transport: 'carrier-pigeon' }],
+    } as unknown as GatewayApi;
+    const result = await invokeApiMethod(api, 'listServers', {}, (_m, e) => faults.push(e));
+    expect(result).toMatchObject({ ok: false, error: { code: 'contract-violation' } });
+    expect(faults).toHaveLength(1);
+    expect(String(faults[0])).toMatch(/transport/);
+  });
+});
+
+describe('createApiClient', () => {
+  function loopback(api: GatewayApi, seen: unknown[] = []): ApiTransport {
+    return {
+      call: (method, input) => (seen.push(input), invokeApiMethod(api, method, input)),
+      subscribe: (listener) => api.subscribe(listener),
+    };
+  }
+
+  it('fails on bad input before anything is sent', async () => {
+    const sent: unknown[] = [];
+    const client = createApiClient(loopback(createInMemoryApi(), sent));
+    const error = await client.queryAudit({ limit: 5000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'invalid-input', issues: [{ path: ['limit'] }] });
+    expect(sent).toEqual([]);
+  });
+
+  it('turns an error answer back into an ApiError with the same code', async () => {
+    const client = createApiClient(loopback(createInMemoryApi()));
+    await expect(client.listTools({ server: 'nope' })).rejects.toMatchObject({ name: 'ApiError', code: 'not-found' });
+  });
+
+  it('drops live events that are not in the contract and delivers the rest', () => {
+    const api = createInMemoryApi();
+    const invalid: unknown[] = [];
+    const client = createApiClient(loopback(api), { onInvalidEvent: (e) => invalid.push(e) });
+    const events: unknown[] = [];
+    const stop = client.subscribe((e) => events.push(e));
+    api.emit({ type: 'changed', topic: 'servers' });
+    api.emit({ type: 'nonsense' } as never);
+    stop();
+    api.emit({ type: 'changed', topic: 'clients' });
+    expect(events).toEqual([{ type: 'changed', topic: 'servers' }]);
+    expect(invalid).toEqual([{ type: 'nonsense' }]);
+  });
+});
