@@ -26,8 +26,9 @@ async function start(options: { port?: number; api?: InMemoryApi; withJsonParser
   const uiRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'gatehouse-ui-'));
   const app = express();
   if (options.withJsonParser) app.use(express.json());
-  app.use('/api', handler);
-  app.use('/ui', createUiHandler({ root: uiRoot }));
+  app.use('/api', (req, res) => handler(req, res, 'window'));
+  const ui = createUiHandler({ root: uiRoot });
+  app.use('/ui', (req, res) => ui(req, res));
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s));
   });
@@ -129,6 +130,31 @@ describe('POST /api/<method>', () => {
   });
 });
 
+it("refuses a local token that is not the window's when told which clients may use the API", async () => {
+  const api = createInMemoryApi();
+  const handler = createApiHandler(api, { allowedClients: ['window'] });
+  const app = express();
+  app.use('/api', (req, res) => handler(req, res, String(req.headers['x-test-client'])));
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const as = (client: string) =>
+      fetch(`${origin}/api/listServers`, { method: 'POST', headers: { 'x-test-client': client } });
+    const cursor = await as('cursor');
+    expect(cursor.status).toBe(403);
+    expect(await cursor.json()).toMatchObject({
+      error: { code: 'forbidden', message: expect.stringContaining("'cursor'") },
+    });
+    expect((await as('window')).status).toBe(200);
+  } finally {
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
+  }
+});
+
 describe('GET /api/events', () => {
   it('streams audit records and change notices to a fetch-based subscriber, and stops on unsubscribe', async () => {
     const { origin, api } = await start();
@@ -159,7 +185,7 @@ describe('GET /api/events', () => {
     const handler = createApiHandler(api);
     const app = express();
     const seen: (string | undefined)[] = [];
-    app.use('/api', (req, res, next) => (seen.push(req.headers.authorization), next()), handler);
+    app.use('/api', (req, res) => (seen.push(req.headers.authorization), handler(req, res)));
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -271,7 +271,7 @@ export type GatewayEventListener = (event: GatewayEvent) => void;
 
 type MethodFunction<M extends ApiMethod> =
   // Methods whose input is all-optional can be called without an argument.
-  object extends MethodInput<M>
+  Record<never, never> extends MethodInput<M>
     ? (input?: MethodInput<M>) => Promise<MethodOutput<M>>
     : (input: MethodInput<M>) => Promise<MethodOutput<M>>;
 

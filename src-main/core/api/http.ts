@@ -20,6 +20,11 @@ export type ApiHandlerOptions = {
   maxBodyBytes?: number;
   /** A stream whose reader falls this far behind is closed; the window reconnects and refetches. */
   maxBufferedEventBytes?: number;
+  /**
+   * Local client ids whose token may use the API (e.g. ['window']). An AI client's token then
+   * cannot reconfigure the gateway. Unset: every valid local token may.
+   */
+  allowedClients?: readonly string[];
 };
 
 export type ApiHandler = NodeHandler & {
@@ -34,6 +39,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   'locked-by-policy': 409,
   conflict: 409,
   'not-signed-in': 401,
+  forbidden: 403,
   unavailable: 503,
 };
 
@@ -41,7 +47,13 @@ export function createApiHandler(api: GatewayApi, options: ApiHandlerOptions = {
   const streams = new Set<ServerResponse>();
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
 
-  const handler = ((req, res, next) => {
+  const handler = ((req, res, localClientId) => {
+    if (options.allowedClients && localClientId !== undefined && !options.allowedClients.includes(localClientId)) {
+      return sendError(res, 403, {
+        code: 'forbidden',
+        message: `The local token of '${localClientId}' is for MCP only; the window's API needs the window's own token (open the link 'gatehouse serve' prints).`,
+      });
+    }
     const route = (req.url ?? '/').split('?', 1)[0]!.replace(/^\/api(?=\/)/, '');
     if (route === '/events') {
       if (req.method !== 'GET') return sendMethodNotAllowed(res, 'GET');
@@ -49,7 +61,6 @@ export function createApiHandler(api: GatewayApi, options: ApiHandlerOptions = {
     }
     const name = route.replace(/^\//, '');
     if (!isApiMethod(name)) {
-      if (next && route === '/') return next();
       return sendError(res, 404, {
         code: 'not-found',
         message: `No API method '${name}'. Methods: ${apiMethodNames.join(', ')}; live events at GET /api/events.`,

@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { windowSecurityHeaders } from './csp.ts';
 import { resolveUiFile } from './static-files.ts';
 
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+/**
+ * A plain Node request handler. It answers every request it gets (no `next`), so it fits both the
+ * gateway listener's route table (which passes the caller's local client id as the third argument)
+ * and `app.use(prefix, handler)` in express.
+ */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, localClientId?: string) => void;
 
 /**
  * Serves the built window (dist-renderer) under /ui/. Mount it after the Host/Origin check but
