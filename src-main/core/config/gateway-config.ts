@@ -34,17 +34,9 @@ const remoteServer = z
   })
   .passthrough();
 
-const serverEntry = z.unknown().superRefine((value, ctx) => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be an object with "command" (stdio) or "url" (remote)' });
-  } else if (!('command' in value) && !('url' in value)) {
-    ctx.addIssue({ code: 'custom', message: 'needs "command" (a local stdio server) or "url" (a remote server)' });
-  }
-});
-
 export const gatewayConfigSchema = z
   .object({
-    mcpServers: z.record(z.string(), serverEntry).default({}),
+    mcpServers: z.record(z.string(), z.unknown()).default({}),
   })
   .passthrough();
 
@@ -92,7 +84,15 @@ export function parseGatewayConfig(document: unknown, file = 'config'): ServerCo
       );
       continue;
     }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      problems.push(`${at}: must be an object with "command" (a local stdio server) or "url" (a remote server)`);
+      continue;
+    }
     const entry = raw as Record<string, unknown>;
+    if (!('command' in entry) && !('url' in entry)) {
+      problems.push(`${at}: needs "command" (a local stdio server) or "url" (a remote server)`);
+      continue;
+    }
     const isRemote = 'url' in entry;
     const parsed = isRemote ? remoteServer.safeParse(entry) : stdioServer.safeParse(entry);
     if (!parsed.success) {

@@ -51,7 +51,11 @@ export class UpstreamPool {
     const handlers: UpstreamHandlers = {
       onServerRequest: (c, request, related) => this.events.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => this.onNotification(c, notification, related),
-      onStateChange: (c) => this.events.onServerChanged(c.name, 'state'),
+      onStateChange: (c) => {
+        // A server that failed will not bring lists soon: nobody should keep waiting for it.
+        if (c.state === 'error') this.wakeListWaiters(c.name);
+        this.events.onServerChanged(c.name, 'state');
+      },
       onConnected: (c) => void this.refreshLists(c.name),
     };
     for (const config of options.servers) {
@@ -164,9 +168,14 @@ export class UpstreamPool {
     } catch {
       // Keep the previous (cached) lists; the state shows the error.
     }
-    for (const wake of this.listWaiters.get(name) ?? []) wake();
-    this.listWaiters.delete(name);
+    this.wakeListWaiters(name);
     this.events.onServerChanged(name, 'lists');
+  }
+
+  private wakeListWaiters(name: string): void {
+    const waiters = this.listWaiters.get(name);
+    this.listWaiters.delete(name);
+    for (const wake of waiters ?? []) wake();
   }
 
   private async fetchAll(entry: UpstreamEntry, method: string, key: string): Promise<Listed[]> {
