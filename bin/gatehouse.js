@@ -1,4 +1,13 @@
 #!/usr/bin/env node
 // Entry for `npx gatehouse` from a checkout. The CLI is TypeScript run by Node's built-in type
-// stripping (Node >= 22.18), so there is no build step between editing and running.
-import '../src-main/cli/main.ts';
+// stripping (Node >= 22.18), so there is no build step between editing and running. Inside `npx`
+// and `npm run`, the `node` devDependency (Node 22) is first on PATH.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(
+    `gatehouse needs Node.js 22.18 or newer (this is ${process.version}). From a checkout, run it as 'npx gatehouse …' ` +
+      `after 'npm ci': npm then uses the Node 22 that the project installs.\n`,
+  );
+  process.exit(1);
+}
+await import('../src-main/cli/main.ts');
