@@ -92,7 +92,12 @@ export function expectedAfter(
  * Runs a text edit and proves it: the result must parse and mean exactly the old document with our
  * one change. A splice that would have damaged anything else throws instead of being written.
  */
-export function verifiedEdit(editor: ConfigFormatEditor, after: string, expected: JsonObject, location: EntryLocation): string {
+export function verifiedEdit(
+  editor: ConfigFormatEditor,
+  after: string,
+  expected: JsonObject,
+  location: EntryLocation,
+): string {
   let actual: JsonObject;
   try {
     actual = editor.parse(after);

@@ -19,7 +19,11 @@ export function tomlEditor(): ConfigFormatEditor {
       try {
         return toPlainJson(parseToml(text)) as JsonObject;
       } catch (error) {
-        if (error instanceof TomlError) throw new ConfigSyntaxError(error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, ''), { line: error.line, column: error.column });
+        if (error instanceof TomlError)
+          throw new ConfigSyntaxError(error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, ''), {
+            line: error.line,
+            column: error.column,
+          });
         throw error;
       }
     },
@@ -28,7 +32,13 @@ export function tomlEditor(): ConfigFormatEditor {
       const table = withEol(tableText(location, entry), eol);
       const statements = scan(text);
       const region = ourRegion(statements, location);
-      if (region) return text.slice(0, region.start) + table + (region.end === text.length && !text.endsWith('\n') ? '' : eol) + text.slice(region.end);
+      if (region)
+        return (
+          text.slice(0, region.start) +
+          table +
+          (region.end === text.length && !text.endsWith('\n') ? '' : eol) +
+          text.slice(region.end)
+        );
       assertExtendable(statements, location);
       if (text.trim() === '') return table + eol;
       const separator = text.endsWith('\n') ? (/\n[ \t]*\r?\n$/.test(text) ? '' : eol) : eol + eol;
@@ -49,7 +59,9 @@ export function tomlEditor(): ConfigFormatEditor {
 
 /** Dates become ISO strings and big integers strings, so values compare like JSON. */
 function toPlainJson(value: unknown): JsonValue {
-  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as JsonValue;
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+  ) as JsonValue;
 }
 
 function tableText(location: EntryLocation, entry: JsonObject): string {
@@ -116,10 +128,17 @@ function ourRegion(statements: Statement[], location: EntryLocation): { start: n
 
 function assertExtendable(statements: Statement[], location: EntryLocation): void {
   const root = location.container[0]!;
-  const inline = statements.find((s, i) => s.kind === 'keyvalue' && s.path[0] === root && !statements.slice(0, i).some((h) => h.kind !== 'keyvalue'));
-  const dotted = statements.some((s) => s.kind === 'header' && s.path.length < location.container.length + 1 && startsWith(location.container, s.path));
+  const inline = statements.find(
+    (s, i) => s.kind === 'keyvalue' && s.path[0] === root && !statements.slice(0, i).some((h) => h.kind !== 'keyvalue'),
+  );
+  const dotted = statements.some(
+    (s) =>
+      s.kind === 'header' && s.path.length < location.container.length + 1 && startsWith(location.container, s.path),
+  );
   if (inline || (dotted && containsOurKey(statements, location))) {
-    throw unsupported(`"${root}" is written inline (${root} = { ... } or dotted keys); write each server as its own [${root}.<name>] table so Gatehouse can add [${[...location.container, location.name].join('.')}] next to them`);
+    throw unsupported(
+      `"${root}" is written inline (${root} = { ... } or dotted keys); write each server as its own [${root}.<name>] table so Gatehouse can add [${[...location.container, location.name].join('.')}] next to them`,
+    );
   }
 }
 
@@ -127,7 +146,10 @@ function containsOurKey(statements: Statement[], location: EntryLocation): boole
   let table: string[] = [];
   for (const s of statements) {
     if (s.kind !== 'keyvalue') table = s.path;
-    else if (samePath([...table, ...s.path].slice(0, location.container.length + 1), [...location.container, location.name])) return true;
+    else if (
+      samePath([...table, ...s.path].slice(0, location.container.length + 1), [...location.container, location.name])
+    )
+      return true;
   }
   return false;
 }
