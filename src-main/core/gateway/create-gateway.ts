@@ -51,7 +51,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     events: {
       onServerRequest: (c, request, related) => late.router!.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => late.router?.onNotification(c, notification, related),
-      onServerChanged: (server, what) => late.router?.onServerChanged(server, what),
+      onServerChanged: (server, what, kinds) => late.router?.onServerChanged(server, what, kinds),
     },
   });
   const router = new Router({

@@ -5,7 +5,7 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../jsonrpc/messages.ts';
-import type { CallContext, UpstreamConnection, UpstreamPool } from '../upstream/index.ts';
+import type { CallContext, ListKind, UpstreamConnection, UpstreamPool } from '../upstream/index.ts';
 import { allowAll, type AccessControl } from './access.ts';
 import { Aggregate } from './aggregate.ts';
 import { DownstreamSession, type DownstreamChannel, type RequestDone, type Scope } from './session.ts';
@@ -150,11 +150,15 @@ export class Router {
   }
 
   /** Lists changed (server refreshed, toggled, or policy changed): tell the sessions that see them. */
-  onServerChanged(server: string | undefined, what: 'lists' | 'state'): void {
+  onServerChanged(
+    server: string | undefined,
+    what: 'lists' | 'state',
+    kinds: ListKind[] = ['tools', 'prompts', 'resources'],
+  ): void {
     if (what !== 'lists') return;
     for (const session of this.sessions) {
       if (server !== undefined && !session.attachedTo(server)) continue;
-      for (const kind of ['tools', 'prompts', 'resources']) {
+      for (const kind of kinds) {
         session.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
       }
     }

@@ -4,4 +4,4 @@ export { UpstreamError } from './errors.ts';
 export type { HeaderSource } from './http-transport.ts';
 export type { Listed, ServerLists } from './list-cache.ts';
 export { UpstreamPool } from './pool.ts';
-export type { PoolEvents, UpstreamEntry } from './pool.ts';
+export type { ListKind, PoolEvents, UpstreamEntry } from './pool.ts';

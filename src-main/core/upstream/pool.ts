@@ -10,8 +10,10 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 export type PoolEvents = Pick<UpstreamHandlers, 'onServerRequest' | 'onNotification'> & {
   /** A server's lists (tools, prompts, resources) or its state changed. */
-  onServerChanged(server: string, what: 'lists' | 'state'): void;
+  onServerChanged(server: string, what: 'lists' | 'state', kinds?: ListKind[]): void;
 };
+
+export type ListKind = 'tools' | 'prompts' | 'resources';
 
 export type UpstreamEntry = {
   config: ServerConfig;
@@ -152,6 +154,7 @@ export class UpstreamPool {
         caps.resources ? this.fetchAll(entry, 'resources/list', 'resources') : [],
         caps.resources ? this.fetchAll(entry, 'resources/templates/list', 'resourceTemplates') : [],
       ]);
+      const before = entry.lists;
       entry.lists = {
         configHash: entry.hash,
         fetchedAt: new Date().toISOString(),
@@ -165,11 +168,13 @@ export class UpstreamPool {
         resourceTemplates,
       };
       await this.cache.write(name, entry.lists).catch(() => {});
+      const changed = changedKinds(before, entry.lists);
+      this.wakeListWaiters(name);
+      if (changed.length > 0) this.events.onServerChanged(name, 'lists', changed);
     } catch {
       // Keep the previous (cached) lists; the state shows the error.
+      this.wakeListWaiters(name);
     }
-    this.wakeListWaiters(name);
-    this.events.onServerChanged(name, 'lists');
   }
 
   private wakeListWaiters(name: string): void {
@@ -206,6 +211,17 @@ export class UpstreamPool {
     this.closed = true;
     await Promise.all(this.all().map((e) => e.connection.close()));
   }
+}
+
+/** Which lists differ, so clients re-fetch only what changed (and nothing after a no-op refresh). */
+function changedKinds(before: ServerLists | undefined, after: ServerLists): ListKind[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const kinds: ListKind[] = [];
+  if (!same(before?.tools, after.tools)) kinds.push('tools');
+  if (!same(before?.prompts, after.prompts)) kinds.push('prompts');
+  if (!same(before?.resources, after.resources) || !same(before?.resourceTemplates, after.resourceTemplates))
+    kinds.push('resources');
+  return kinds;
 }
 
 function createTransport(config: ServerConfig, headers: HeaderSource): UpstreamTransport {
