@@ -40,6 +40,11 @@ export class UpstreamPool {
   private readonly listWaiters = new Map<string, (() => void)[]>();
   private closed = false;
 
+  private readonly handlers: UpstreamHandlers;
+  private readonly clientInfo: { name: string; version: string };
+  private readonly headersFor: ((server: ServerConfig) => HeaderSource) | undefined;
+  private started = false;
+
   constructor(options: {
     servers: ServerConfig[];
     cacheDir: string;
@@ -50,7 +55,9 @@ export class UpstreamPool {
   }) {
     this.cache = new ListCache(options.cacheDir);
     this.events = options.events;
-    const handlers: UpstreamHandlers = {
+    this.clientInfo = options.clientInfo;
+    this.headersFor = options.headersFor;
+    this.handlers = {
       onServerRequest: (c, request, related) => this.events.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => this.onNotification(c, notification, related),
       onStateChange: (c) => {
@@ -60,28 +67,49 @@ export class UpstreamPool {
       },
       onConnected: (c) => void this.refreshLists(c.name),
     };
-    for (const config of options.servers) {
-      const headers = options.headersFor?.(config) ?? (() => ({}));
-      const hash = configHash(config);
-      const connection = new UpstreamConnection({
-        name: config.name,
-        createTransport: () => createTransport(config, headers),
-        handlers,
-        timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        clientInfo: options.clientInfo,
-      });
-      this.entries.set(config.name, {
-        config,
-        connection,
-        hash,
-        enabled: !config.disabled,
-        lists: this.cache.read(config.name, hash),
-      });
+    for (const config of options.servers) this.entries.set(config.name, this.createEntry(config));
+  }
+
+  private createEntry(config: ServerConfig): UpstreamEntry {
+    const headers = this.headersFor?.(config) ?? (() => ({}));
+    const hash = configHash(config);
+    const connection = new UpstreamConnection({
+      name: config.name,
+      createTransport: () => createTransport(config, headers),
+      handlers: this.handlers,
+      timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      clientInfo: this.clientInfo,
+    });
+    return { config, connection, hash, enabled: !config.disabled, lists: this.cache.read(config.name, hash) };
+  }
+
+  /**
+   * Makes the pool serve exactly `servers` (a new org policy, a sign-out): new ones are added,
+   * missing ones stopped, changed ones restarted; unchanged ones keep their connection.
+   */
+  async reconcile(servers: ServerConfig[]): Promise<void> {
+    const wanted = new Map(servers.map((s) => [s.name, s]));
+    const stopping: Promise<void>[] = [];
+    for (const [name, entry] of this.entries) {
+      const next = wanted.get(name);
+      if (next && configHash(next) === entry.hash) continue;
+      this.entries.delete(name);
+      stopping.push(entry.connection.close());
+      this.events.onServerChanged(name, 'lists');
+    }
+    await Promise.all(stopping);
+    for (const [name, config] of wanted) {
+      if (this.entries.has(name)) continue;
+      const entry = this.createEntry(config);
+      this.entries.set(name, entry);
+      if (this.started && entry.enabled) entry.connection.connect().catch(() => {});
+      this.events.onServerChanged(name, 'lists');
     }
   }
 
   /** Starts connecting every enabled server in the background. */
   start(): void {
+    this.started = true;
     for (const entry of this.entries.values()) {
       if (entry.enabled) entry.connection.connect().catch(() => {});
     }
