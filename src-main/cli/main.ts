@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'check a policy document (validate) or print its JSON Schema',
     load: () => import('./commands/policy.ts'),
   },
+  'org-server': { summary: 'run the reference org server (policy, push channel, discovery)', load: () => import('./commands/org-server.ts') },
 };
 
 export function usage(): string {

@@ -4,6 +4,7 @@ export {
   serverSchema,
   ruleSchema,
   claimMatchSchema,
+  claimNamesSchema,
   auditLevelSchema,
   serverModeSchema,
 } from './schema.ts';
@@ -26,3 +27,31 @@ export type { Decision, DecisionInput, DecisionKind, ItemKind, ServerAccess, Ser
 export { subjectFromClaims, subjectMatches } from './claims.ts';
 export type { UserClaims, Subject } from './claims.ts';
 export { matchesGlob } from './glob.ts';
+export { createPolicySync, isPolicyUsable } from './sync.ts';
+export type {
+  PolicySync,
+  PolicySyncOptions,
+  PolicySyncStatus,
+  PolicySyncState,
+  PolicyChange,
+  PolicySyncLogger,
+} from './sync.ts';
+export { decodePolicyBody } from './decode.ts';
+export type { DecodedPolicy, DecodeOptions } from './decode.ts';
+export { signPolicy, verifyPolicySignature, POLICY_JWS_TYPE, POLICY_JWS_MEDIA_TYPE } from './signature.ts';
+export { clearPolicyCache, policyCacheFile } from './cache.ts';
+export {
+  loadOrgConfig,
+  saveOrgUrl,
+  forgetOrgUrl,
+  discoverOrg,
+  normalizeOrgUrl,
+  managedConfigPath,
+  requiresPolicySignature,
+  managedConfigSchema,
+  discoveryDocumentSchema,
+  MANAGED_CONFIG_ENV,
+} from './org-config.ts';
+export type { OrgConfig, OrgConfigResult, OrgConfigContext } from './org-config.ts';
+export { PolicyError } from './errors.ts';
+export type { PolicyErrorCode } from './errors.ts';
