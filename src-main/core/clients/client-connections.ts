@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
-import { DEFAULT_PORT, defaultDataDir } from '../config/paths.ts';
+import { DEFAULT_PORT, defaultDataDir } from '../config/index.ts';
 import { CLIENTS, findClient } from './client-table.ts';
 import { defaultBridgeLauncher } from './bridge-launcher.ts';
 import { ConnectionRecords, sha256 } from './connection-record.ts';

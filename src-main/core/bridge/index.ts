@@ -1,0 +1,2 @@
+export { runStdioBridge } from './stdio-http-bridge.ts';
+export type { StdioBridgeOptions } from './stdio-http-bridge.ts';
