@@ -84,18 +84,20 @@ class StdioHttpBridge {
       await this.reinitializing;
       await this.transport().send(message);
     } catch (error) {
-      if (!retried && this.sessionGone(error) && this.initialize && message !== this.initialize) {
-        try {
-          await this.reinitialize();
-          return await this.forward(message, true);
-        } catch (reinitError) {
-          error = reinitError;
-        }
+      if (retried || !this.sessionGone(error) || message === this.initialize) return this.fail(message, error);
+      try {
+        await this.reinitialize();
+      } catch (reinitError) {
+        return this.fail(message, reinitError);
       }
-      const text = this.describe(error);
-      this.logOnce(`gatehouse bridge: ${text}`);
-      this.answerWithError(message, text);
+      return this.forward(message, true);
     }
+  }
+
+  private fail(message: JSONRPCMessage, error: unknown): void {
+    const text = this.describe(error);
+    this.logOnce(`gatehouse bridge: ${text}`);
+    this.answerWithError(message, text);
   }
 
   private fromGateway(message: JSONRPCMessage): void {
