@@ -41,7 +41,7 @@ export const DEFAULT_IDP_USERS: readonly IdpUser[] = [
 ];
 
 /** Lifetimes in seconds. Short values make expiry tests fast. */
-export type IdpTtls = {
+type IdpTtls = {
   accessToken?: number;
   idToken?: number;
   refreshToken?: number;

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AuthError, createAuthClient } from '../../src-main/core/auth/index.ts';
+import { AuthError, createAuthClient, readSignInStatus } from '../../src-main/core/auth/index.ts';
 import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
 import { startTestIdp } from '../support/idp.ts';
 import type { TestIdp } from '../support/idp.ts';
@@ -52,6 +52,17 @@ describe('sign-in with authorization code + PKCE on a loopback redirect', () => 
     dataDir = await makeTempDir();
     const { client } = makeAuthClient(idp, dataDir);
     await client.login({ loginHint: 'bob' });
+
+    const status = await readSignInStatus(new FileSecretStore({ dataDir }));
+    expect(status).toMatchObject({
+      signedIn: true,
+      issuer: idp.issuer,
+      clientId: 'gatehouse',
+      canRefresh: true,
+      user: { sub: 'bob', email: 'bob@example.test' },
+      store: { kind: 'file', protected: false },
+    });
+    expect(status.signedIn && status.idTokenExpiresAt).toBeGreaterThan(Date.now());
 
     const later = makeAuthClient(idp, dataDir).client;
     expect(await later.currentUser()).toMatchObject({ sub: 'bob', groups: ['sales'], roles: [], team: 'gtm' });
@@ -106,6 +117,28 @@ describe('sign-in with authorization code + PKCE on a loopback redirect', () => 
     const user = await client.login({ loginHint: 'bob' });
     expect(user.sub).toBe('bob');
     expect(grants.code).toBe(1);
+  });
+
+  it('reports login_denied when the IdP sends the user back with access_denied, and says so in the tab', async () => {
+    dataDir = await makeTempDir();
+    let page: Promise<Response> | undefined;
+    const { client } = makeAuthClient(idp, dataDir, {
+      openBrowser: async (url) => {
+        // What the IdP does when the user presses "cancel": redirect back with an error.
+        const request = new URL(url).searchParams;
+        const callback = new URL(request.get('redirect_uri')!);
+        callback.search = new URLSearchParams({
+          error: 'access_denied',
+          state: request.get('state')!,
+          iss: idp.issuer,
+        }).toString();
+        page = fetch(callback);
+      },
+    });
+    await expect(client.login()).rejects.toMatchObject({ code: 'login_denied' });
+    const response = await page!;
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('refused the sign-in (access_denied)');
   });
 
   it('reports login_cancelled when the caller aborts', async () => {

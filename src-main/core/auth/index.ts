@@ -15,5 +15,4 @@ export type { AuthErrorCode } from './errors.ts';
 export { readSignInStatus } from './status.ts';
 export type { SignInStatus } from './status.ts';
 export { openInSystemBrowser } from './system-browser.ts';
-export { userFromClaims } from './user.ts';
 export type { SignedInUser } from './user.ts';

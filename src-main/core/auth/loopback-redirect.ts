@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type LoginOutcome = { ok: true; who: string } | { ok: false; message: string };
+type LoginOutcome = { ok: true; who: string } | { ok: false; message: string };
 
 export type LoopbackRedirect = {
   /** `http://127.0.0.1:<port>/callback`: registered loopback redirect, any port (RFC 8252 §7.3). */

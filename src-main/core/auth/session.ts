@@ -1,7 +1,7 @@
 import type { SecretStore } from '../secrets/index.ts';
 
 /** The one secret-store entry that holds a sign-in. Access tokens are never stored: memory only. */
-export const SESSION_KEY = 'auth.session';
+const SESSION_KEY = 'auth.session';
 
 export type StoredSession = {
   version: 1;
