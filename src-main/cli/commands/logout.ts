@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createAuthClient, readSignInStatus } from '../../core/auth/index.ts';
+import { defaultDataDir } from '../../core/config/index.ts';
+import { openHeadlessSecretStore } from '../../core/secrets/index.ts';
+import { CliError } from '../cli-error.ts';
+
+const HELP = `Usage: gatehouse logout [--data-dir DIR]
+
+Signs you out: the sign-in is revoked at your organisation's IdP and removed from this computer.
+  --data-dir DIR  where the sign-in is kept (default ${defaultDataDir()})
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const secretStore = openHeadlessSecretStore(path.resolve(values['data-dir'] ?? defaultDataDir()));
+  const status = await readSignInStatus(secretStore);
+  if (!status.signedIn) {
+    process.stdout.write('Not signed in.\n');
+    return 0;
+  }
+  // The stored sign-in names its IdP: signing out needs no org configuration.
+  const client = createAuthClient({
+    issuer: status.issuer,
+    clientId: status.clientId,
+    secretStore,
+    allowInsecureHttp: true,
+    requestTimeoutSeconds: 10,
+    openBrowser: async () => undefined,
+  });
+  const result = await client.logout();
+  const who = status.user.email ?? status.user.sub;
+  if (!result.revoked) {
+    process.stdout.write(`Signed out ${who} on this computer.\n`);
+    process.stderr.write(
+      `Warning: the IdP could not be told (${result.error?.message ?? 'unknown error'}). The sign-in ends when it expires at the IdP.\n`,
+    );
+    return 0;
+  }
+  process.stdout.write(`Signed out ${who}; the sign-in was revoked at ${status.issuer}.\n`);
+  return 0;
+}
