@@ -70,6 +70,9 @@ export function formatComparison(comparison: Comparison): string {
     `Scenarios passed directly:         ${comparison.directPassed}/${total}`,
     `Scenarios passed through Gatehouse: ${comparison.gatehousePassed}/${total}`,
   ];
+  if (comparison.checkDifferences.length > 0) {
+    lines.push(`Same outcome, different checks: ${comparison.checkDifferences.join(', ')}`);
+  }
   for (const row of comparison.rows.filter((candidate) => candidate.gatehouse.outcome !== 'passed')) {
     lines.push('', `Through Gatehouse, ${row.scenario} ${row.gatehouse.outcome}:`);
     for (const check of row.gatehouse.checks.filter((candidate) => candidate.status === 'FAILURE')) {
