@@ -1,0 +1,79 @@
+// The gateway as users run it (`gatehouse serve` in its own process), so that its memory and CPU
+// are read from its own /proc entry and its start-up is timed from spawn to a first answer.
+import { createWriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LocalTokenStore } from '../../src-main/core/tokens/index.ts';
+import { nodeBinary, REPO_ROOT, spawnTracked, stopChild, waitForLine } from './children.ts';
+import { LeanSession } from './lean-client.ts';
+
+const CLI = path.join(REPO_ROOT, 'src-main', 'cli', 'main.ts');
+const START_TIMEOUT_MS = 30_000;
+
+export type GatewayProcess = {
+  pid: number;
+  token: string;
+  /** The aggregated endpoint, http://127.0.0.1:PORT/mcp */
+  endpoint: string;
+  serverEndpoint(name: string): string;
+  /** Spawn until the aggregated endpoint answered initialize. */
+  startToReadyMs: number;
+  /** SIGTERM and wait for a clean exit (which is when `--cpu-prof` writes its profile). */
+  stop(): Promise<void>;
+};
+
+/** The `mcpServers` document `gatehouse serve --config` reads. */
+export type McpServersConfig = { mcpServers: Record<string, Record<string, unknown>> };
+
+export async function mintToken(dataDir: string): Promise<string> {
+  return new LocalTokenStore(dataDir).getOrCreate('bench');
+}
+
+export async function startGatewayProcess(options: {
+  config: McpServersConfig;
+  dataDir: string;
+  /** Holds the config file and the gateway's log. */
+  workDir: string;
+  label: string;
+  nodeArgs?: string[];
+}): Promise<GatewayProcess> {
+  const configFile = path.join(options.workDir, `${options.label}.config.json`);
+  const logFile = path.join(options.workDir, `${options.label}.log`);
+  await writeFile(configFile, JSON.stringify(options.config, null, 2));
+  const token = await mintToken(options.dataDir);
+
+  const started = performance.now();
+  const args = [...(options.nodeArgs ?? []), CLI, 'serve', '--config', configFile, '--port', '0'];
+  const child = spawnTracked(nodeBinary(), [...args, '--data-dir', options.dataDir]);
+  const log = createWriteStream(logFile);
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const stop = async () => {
+    await stopChild(child, 10_000);
+    await new Promise<void>((resolve) => log.end(resolve));
+  };
+  try {
+    const [, origin] = await waitForLine(child, /all servers:\s+(http:\/\/127\.0\.0\.1:\d+)\/mcp/, START_TIMEOUT_MS);
+    const probe = await LeanSession.open(`${origin}/mcp`, token);
+    const startToReadyMs = performance.now() - started;
+    await probe.close();
+    return {
+      pid: child.pid!,
+      token,
+      endpoint: `${origin}/mcp`,
+      serverEndpoint: (name) => `${origin}/servers/${name}/mcp`,
+      startToReadyMs,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    const output = await readFile(logFile, 'utf8').catch(() => '');
+    throw new Error(
+      `The gateway (${options.label}) did not start: ${(error as Error).message}\n${output.slice(-2000)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
