@@ -205,6 +205,7 @@ export class ClientConnections {
     const files = [...new Set([...(record ? [record.file] : []), ...candidates])];
     const done: { file: string; action: 'restored' | 'removed'; diff: string }[] = [];
     for (const file of files) {
+      if (!(await exists(file))) continue;
       let createdDirs: string[] = [];
       const step = async () => {
         const content = await readConfigFile(file);
