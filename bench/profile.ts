@@ -7,7 +7,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { REPO_ROOT, stopAll } from './lib/children.ts';
+import { REPO_ROOT, stopAll, stopAllOnSignal } from './lib/children.ts';
 import { selfTimes, type CpuProfile, type SelfTime } from './lib/cpu-profile.ts';
 import { startGatewayProcess } from './lib/gateway-process.ts';
 import { LeanSession } from './lib/lean-client.ts';
@@ -30,6 +30,7 @@ function table(rows: SelfTime[], withWhere: boolean): string {
 async function main(): Promise<void> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'gatehouse-profile-'));
   const profileDir = path.join(workDir, 'profile');
+  stopAllOnSignal(() => rm(workDir, { recursive: true, force: true }));
   try {
     const upstream = await startEchoUpstream(100);
     const gateway = await startGatewayProcess({

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopAll } from './lib/children.ts';
+import { stopAll, stopAllOnSignal } from './lib/children.ts';
 import { startGatewayProcess, type GatewayProcess } from './lib/gateway-process.ts';
 import { LeanSession } from './lib/lean-client.ts';
 import {
@@ -184,9 +184,7 @@ async function run(settings: BenchSettings, workDir: string): Promise<Figures> {
 async function main(): Promise<number> {
   const settings = benchSettings();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'gatehouse-bench-'));
-  const onSignal = () => void stopAll().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  stopAllOnSignal(() => rm(workDir, { recursive: true, force: true }));
   const loadBefore = os.loadavg()[0]!;
   const started = Date.now();
   try {

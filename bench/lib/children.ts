@@ -70,3 +70,14 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: num
     child.once('exit', onExit);
   });
 }
+
+/** Ctrl-C or SIGTERM mid-run: stop every child, run `cleanup` (temp dirs), exit 130. */
+export function stopAllOnSignal(cleanup: () => Promise<void>): void {
+  const onSignal = () => {
+    void stopAll()
+      .then(cleanup)
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
