@@ -1,9 +1,9 @@
 // Runs the official suite `@modelcontextprotocol/conformance` against one server URL and reads its
 // per-scenario checks back. A scenario passes as the suite itself counts it (its summary's check
 // mark): none of its checks failed.
-import { createRequire } from 'node:module';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runToCompletion, nodeBinary } from './processes.ts';
 
 type CheckStatus = 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED';
@@ -33,9 +33,9 @@ export type SuiteRun = { url: string; scenarios: ScenarioResult[]; logFile: stri
 
 const SUITE_TIMEOUT_MS = 240_000;
 
+/** The suite's CLI (its `bin`), run with Node 22 whatever node runs this file. */
 function suiteCli(): string {
-  const manifest = createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/package.json');
-  return path.join(path.dirname(manifest), 'dist', 'index.js');
+  return fileURLToPath(import.meta.resolve('@modelcontextprotocol/conformance/dist/index.js'));
 }
 
 async function suite(args: string[], signal?: AbortSignal) {
