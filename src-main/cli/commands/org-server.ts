@@ -83,6 +83,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof OrgServerError) throw new CliError(error.message);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(`port ${port} is in use; pick another with --port (0 picks a free one).`);
+    }
     throw error;
   }
 }

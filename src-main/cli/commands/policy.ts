@@ -1,6 +1,7 @@
-// `gatehouse policy validate|schema`: tools for IT writing policy documents.
+// `gatehouse policy validate|schema|keygen`: tools for IT writing and signing policy documents.
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type { Node as JsonNode } from 'jsonc-parser';
 import { policyJsonSchemaText, validatePolicyText } from '../../core/policy/index.ts';
@@ -10,6 +11,8 @@ import { CliError } from '../cli-error.ts';
 const USAGE = `Usage:
   gatehouse policy validate FILE [--json]   check a policy document; every error with its JSON path
   gatehouse policy schema                    print the policy JSON Schema
+  gatehouse policy keygen --out FILE         make a policy signing key (private JWK, mode 0600) and
+                                             print its public JWK for the managed config's signingKeys
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -19,11 +22,36 @@ export async function run(argv: string[]): Promise<number> {
     return sub ? 0 : 2;
   }
   if (sub === 'validate') return validate(rest);
+  if (sub === 'keygen') return keygen(rest);
   if (sub === 'schema') {
     process.stdout.write(policyJsonSchemaText());
     return 0;
   }
   throw new CliError(`unknown policy command '${sub}'.\n\n${USAGE}`, 2);
+}
+
+async function keygen(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } } });
+  if (!values.out) throw new CliError(`policy keygen needs --out FILE.\n\n${USAGE}`, 2);
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  try {
+    // wx: never overwrite an existing key; laptops trust its public half.
+    await fs.writeFile(
+      values.out,
+      `${JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'ES256' }, null, 2)}\n`,
+      {
+        mode: 0o600,
+        flag: 'wx',
+      },
+    );
+  } catch (error) {
+    throw new CliError(`cannot write ${values.out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  process.stdout.write(`${JSON.stringify({ ...publicJwk, kid, alg: 'ES256', use: 'sig' })}\n`);
+  process.stderr.write(`Private key written to ${values.out}; keep it on the org server only (--sign-key).\n`);
+  return 0;
 }
 
 async function validate(argv: string[]): Promise<number> {
