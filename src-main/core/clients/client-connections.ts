@@ -141,7 +141,11 @@ export class ClientConnections {
       };
     }
 
-    const token = client.transport === 'http' ? await this.deps.mintToken(client.id) : '';
+    // Refuse a broken file before anything happens (no token minted, no folder, no lock file).
+    parseConfig(editor, client, file, (await readConfigFile(file)).text);
+    // A bridged client needs a token too: the bridge reads it from the data dir at every start.
+    const minted = await this.deps.mintToken(client.id);
+    const token = client.transport === 'http' ? minted : '';
     const entry = client.buildEntry(entryName, this.entryTarget(client, options.server, token));
     const createdDirs = await missingDirs(file);
     await fs.mkdir(path.dirname(file), { recursive: true });
