@@ -149,6 +149,7 @@ export class UpstreamConnection {
     this.transport = transport;
     transport.onmessage = (message, relatedTo) => this.handleMessage(transport, message, relatedTo);
     transport.onstreamend = (requestId) => this.handleStreamEnd(transport, requestId);
+    transport.isAwaiting = (requestId) => this.pending.has(requestId);
     transport.onerror = () => {
       // Errors that matter surface as a failed request or a close; a stray garbage line must not kill the server.
     };

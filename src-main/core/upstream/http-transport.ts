@@ -2,6 +2,8 @@ import type { JsonRpcMessage, RequestId } from '../jsonrpc/messages.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { UpstreamTransport } from './transport.ts';
 
+const MAX_RESUME_ATTEMPTS = 10;
+
 export type HeaderSource = () => Record<string, string> | Promise<Record<string, string>>;
 
 /**
@@ -12,6 +14,7 @@ export type HeaderSource = () => Record<string, string> | Promise<Record<string,
 export class StreamableHttpUpstream implements UpstreamTransport {
   onmessage?: (message: JsonRpcMessage, relatedTo?: RequestId) => void;
   onstreamend?: (requestId: RequestId) => void;
+  isAwaiting?: (requestId: RequestId) => boolean;
   onclose?: () => void;
   onerror?: (error: Error) => void;
 
@@ -85,8 +88,17 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     }
   }
 
-  private async readSse(response: Response, relatedTo: RequestId | undefined): Promise<void> {
+  /**
+   * Reads one SSE response. When a request's stream ends before its answer but gave an event id,
+   * the server means "reconnect later" (SSE polling, SEP-1699): resume with a GET and
+   * Last-Event-ID after the retry delay, as a direct client would.
+   */
+  private async readSse(response: Response, relatedTo: RequestId | undefined, resumeAttempt = 0): Promise<void> {
+    let lastEventId: string | undefined;
+    let retryMs: number | undefined;
     const parse = createSseParser((event) => {
+      if (event.id !== undefined) lastEventId = event.id;
+      if (event.retry !== undefined) retryMs = event.retry;
       if (event.event !== 'message' || event.data === '') return;
       let message: JsonRpcMessage;
       try {
@@ -104,9 +116,26 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       }
     } catch (error) {
       if (!this.closed) this.onerror?.(error as Error);
-    } finally {
-      if (relatedTo !== undefined) this.onstreamend?.(relatedTo);
     }
+    if (relatedTo === undefined || this.closed || !(this.isAwaiting?.(relatedTo) ?? true)) return;
+    if (lastEventId !== undefined && resumeAttempt < MAX_RESUME_ATTEMPTS) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(retryMs ?? 1000, 30_000)));
+      if (this.closed || !(this.isAwaiting?.(relatedTo) ?? true)) return;
+      try {
+        const resumed = await this.fetchImpl(this.url, {
+          method: 'GET',
+          headers: await this.requestHeaders({ accept: 'text/event-stream', 'last-event-id': lastEventId }),
+          signal: this.abort.signal,
+        });
+        if (resumed.ok && (resumed.headers.get('content-type') ?? '').includes('text/event-stream')) {
+          return this.readSse(resumed, relatedTo, resumeAttempt + 1);
+        }
+        await resumed.body?.cancel();
+      } catch (error) {
+        if (!this.closed) this.onerror?.(error as Error);
+      }
+    }
+    this.onstreamend?.(relatedTo);
   }
 
   /** The GET stream carries server messages not tied to a request (list_changed, roots/list…). */

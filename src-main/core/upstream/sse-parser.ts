@@ -1,15 +1,17 @@
 /** One Server-Sent Event as the MCP transports use it. */
-export type SseEvent = { event: string; data: string; id?: string };
+export type SseEvent = { event: string; data: string; id?: string; retry?: number };
 
 /**
  * Incremental SSE parser (the WHATWG event-stream format, the parts MCP uses): feed it text
- * chunks as they arrive; it calls `onEvent` for every complete event. Comments and retry are ignored.
+ * chunks as they arrive; it calls `onEvent` for every complete event (id and retry are sticky,
+ * as the format says). Comments are ignored.
  */
 export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: string) => void {
   let buffer = '';
   let data: string[] = [];
   let event = '';
   let id: string | undefined;
+  let retry: number | undefined;
   return (chunk) => {
     buffer += chunk;
     let newline: number;
@@ -31,6 +33,7 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
       if (field === 'data') data.push(value);
       else if (field === 'event') event = value;
       else if (field === 'id') id = value;
+      else if (field === 'retry' && /^\d+$/.test(value)) retry = Number(value);
     }
   };
 }

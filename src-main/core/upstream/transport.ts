@@ -10,6 +10,8 @@ export interface UpstreamTransport {
   send(message: JsonRpcMessage): Promise<void>;
   close(): Promise<void>;
   onmessage?: (message: JsonRpcMessage, relatedTo?: RequestId) => void;
+  /** Set by the connection: is the answer to `requestId` still awaited? (decides stream resumption) */
+  isAwaiting?: (requestId: RequestId) => boolean;
   /** The response stream of `requestId` ended without its response. */
   onstreamend?: (requestId: RequestId) => void;
   onclose?: () => void;
