@@ -64,7 +64,12 @@ server.registerTool(
   },
 );
 
-const delay = Number(process.env.STARTUP_DELAY_MS ?? 0);
+// STARTUP_DELAY_FILE lets a test change the delay between runs without changing the server's
+// config (which would invalidate the gateway's list cache).
+const delayFile = process.env.STARTUP_DELAY_FILE;
+const delay = delayFile
+  ? Number(await import('node:fs').then((fs) => fs.readFileSync(delayFile, 'utf8')))
+  : Number(process.env.STARTUP_DELAY_MS ?? 0);
 if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 if (process.env.GARBAGE_FIRST) process.stdout.write('this is not json\n');
 await server.connect(new StdioServerTransport());
