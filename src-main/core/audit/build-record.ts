@@ -1,0 +1,157 @@
+import type { AuditContentItem, AuditRecord, AuditRecordInput, AuditResultSummary, RedactionLevel } from './record.ts';
+import { AUDIT_SCHEMA_VERSION } from './record.ts';
+import type { RedactionRules } from './redaction.ts';
+import { maskSecretsInText, redact, truncate } from './redaction.ts';
+
+/** A record before its hash is known: everything except `hash`. */
+export type UnhashedRecord = Omit<AuditRecord, 'hash'>;
+
+/**
+ * Turns what the router saw into the stored form, at the redaction level that applies. Members
+ * are inserted in sorted key order at every level, so the result already is canonical JSON.
+ */
+export function buildRecord(
+  input: AuditRecordInput,
+  id: string,
+  endedAtFallback: number,
+  level: RedactionLevel,
+  rules: RedactionRules,
+  prevHash: string,
+): UnhashedRecord {
+  const startedMs = toMs(input.startedAt);
+  const endedMs = input.endedAt === undefined ? Math.max(endedAtFallback, startedMs) : toMs(input.endedAt);
+  const fields: Partial<UnhashedRecord> = {
+    id,
+    schemaVersion: AUDIT_SCHEMA_VERSION,
+    startedAt: new Date(startedMs).toISOString(),
+    endedAt: new Date(endedMs).toISOString(),
+    client: plainClient(input.client),
+    server: String(input.server),
+    method: String(input.method),
+    redaction: level,
+    outcome: input.outcome,
+    latency:
+      input.upstreamMs === undefined
+        ? { totalMs: nonNegative(input.totalMs ?? endedMs - startedMs) }
+        : { totalMs: nonNegative(input.totalMs ?? endedMs - startedMs), upstreamMs: nonNegative(input.upstreamMs) },
+    bytesIn: Math.round(nonNegative(input.bytesIn ?? 0)),
+    bytesOut: Math.round(nonNegative(input.bytesOut ?? 0)),
+    prevHash,
+  };
+  if (input.user) fields.user = plainUser(input.user);
+  if (input.sessionId !== undefined) fields.sessionId = String(input.sessionId);
+  if (input.name !== undefined) fields.name = String(input.name);
+  if (input.denyRule !== undefined) fields.denyRule = String(input.denyRule);
+  if (input.policyVersion !== undefined) fields.policyVersion = String(input.policyVersion);
+  if (input.error !== undefined) {
+    // Upstream error messages often quote the arguments; below full they get the same masking.
+    const message = level === 'full' ? String(input.error) : maskSecretsInText(String(input.error), rules);
+    fields.error = truncate(message, rules.maxTextChars).text;
+  }
+  const params = input.params === undefined ? undefined : redact(input.params, level, rules);
+  if (params !== undefined) fields.params = params;
+  const result = summarizeResult(input.result, level, rules);
+  if (result) fields.result = result;
+  const record: Record<string, unknown> = {};
+  for (const key of Object.keys(fields).sort()) record[key] = fields[key as keyof UnhashedRecord];
+  return record as UnhashedRecord;
+}
+
+function toMs(time: number | Date): number {
+  const ms = time instanceof Date ? time.getTime() : Number(time);
+  return Number.isFinite(ms) ? ms : Date.now();
+}
+
+function nonNegative(value: number): number {
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+function plainClient(client: AuditRecordInput['client']): UnhashedRecord['client'] {
+  const out: UnhashedRecord['client'] = {};
+  if (client?.localTokenId !== undefined) out.localTokenId = String(client.localTokenId);
+  if (client?.name !== undefined) out.name = String(client.name);
+  if (client?.version !== undefined) out.version = String(client.version);
+  return out;
+}
+
+function plainUser(user: NonNullable<AuditRecordInput['user']>): NonNullable<UnhashedRecord['user']> {
+  const out: Partial<NonNullable<UnhashedRecord['user']>> = {};
+  if (user.email !== undefined) out.email = String(user.email);
+  if (Array.isArray(user.groups)) out.groups = user.groups.map(String);
+  out.sub = String(user.sub);
+  return out as NonNullable<UnhashedRecord['user']>;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The result, summarised: each content item's type and size always (that is metadata), its text at
+ * redacted/full, structured content per level. Tool results carry `content`, resources/read
+ * `contents`, prompts/get `messages`; other results (lists) are summarised by isError only.
+ */
+export function summarizeResult(
+  result: unknown,
+  level: RedactionLevel,
+  rules: RedactionRules,
+): AuditResultSummary | undefined {
+  if (!isObject(result)) return undefined;
+  const items: AuditContentItem[] = [];
+  if (Array.isArray(result.content)) for (const item of result.content) items.push(summarizeItem(item, level, rules));
+  if (Array.isArray(result.contents)) {
+    for (const item of result.contents) items.push(summarizeItem({ type: 'resource', resource: item }, level, rules));
+  }
+  if (Array.isArray(result.messages)) {
+    for (const message of result.messages) {
+      if (!isObject(message)) continue;
+      const contents = Array.isArray(message.content) ? message.content : [message.content];
+      for (const item of contents) {
+        items.push(summarizeItem(item, level, rules, typeof message.role === 'string' ? message.role : undefined));
+      }
+    }
+  }
+  // Members in sorted order (content, isError, structuredContent): see buildRecord.
+  const summary: AuditResultSummary = {};
+  if (items.length > 0) summary.content = items;
+  if (typeof result.isError === 'boolean') summary.isError = result.isError;
+  if (result.structuredContent !== undefined) {
+    const structured = redact(result.structuredContent, level, rules);
+    if (structured !== undefined) summary.structuredContent = structured;
+  }
+  return Object.keys(summary).length > 0 ? summary : undefined;
+}
+
+function summarizeItem(item: unknown, level: RedactionLevel, rules: RedactionRules, role?: string): AuditContentItem {
+  if (!isObject(item)) return { size: 0, type: 'unknown' };
+  const type = typeof item.type === 'string' ? item.type : 'unknown';
+  const source = type === 'resource' && isObject(item.resource) ? item.resource : item;
+  let size: number;
+  let text: { text: string; truncated: boolean } | undefined;
+  if (typeof source.text === 'string') {
+    size = source.text.length;
+    if (level === 'redacted' || level === 'full') {
+      text = truncate(level === 'full' ? source.text : maskSecretsInText(source.text, rules), rules.maxTextChars);
+    }
+  } else {
+    const data = typeof source.blob === 'string' ? source.blob : typeof source.data === 'string' ? source.data : '';
+    size = base64Bytes(data);
+  }
+  // Members in sorted order: see buildRecord.
+  const summary: Partial<AuditContentItem> = {};
+  if (typeof source.mimeType === 'string') summary.mimeType = source.mimeType;
+  if (role !== undefined) summary.role = role;
+  summary.size = size;
+  if (text) summary.text = text.text;
+  if (text?.truncated) summary.truncated = true;
+  summary.type = type;
+  if (typeof source.uri === 'string')
+    summary.uri = level === 'full' ? source.uri : maskSecretsInText(source.uri, rules);
+  return summary as AuditContentItem;
+}
+
+function base64Bytes(data: string): number {
+  if (data.length === 0) return 0;
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  return Math.max(0, Math.floor((data.length * 3) / 4) - padding);
+}

@@ -1,0 +1,574 @@
+import fs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { GENESIS_HASH } from './canonical.ts';
+import { AuditError } from './errors.ts';
+import { acquireWriterLock } from './lock.ts';
+import { oldestPinnedSegment } from './outbox-cursor.ts';
+import type { AuditRecord } from './record.ts';
+import type { IndexFields } from './segment-index.ts';
+import { indexFieldsOf, SegmentIndex, StringTable } from './segment-index.ts';
+import {
+  fileSize,
+  indexFileOf,
+  listSegmentNumbers,
+  readRange,
+  segmentPath,
+  splitLines,
+  tornFileOf,
+} from './segment-files.ts';
+import { ulidTime } from './ulid.ts';
+
+export type StoreLimits = {
+  /** A segment is closed and a new one started past this size. */
+  maxSegmentBytes: number;
+  /** ... or when its first record is this old. */
+  maxSegmentAgeMs: number;
+  /** Segments whose newest record is older are deleted (unless a sink still has to ship them). */
+  maxAgeMs: number;
+  /** The folder never holds more: the oldest segments go first, shipped or not. */
+  maxBytes: number;
+};
+
+export type Segment = { number: number; file: string; index: SegmentIndex };
+
+/** A record waiting for the background writer, with its line and index fields computed. */
+export type PendingRecord = { line: string; fields: IndexFields; record: AuditRecord };
+
+/** Segments deleted by retention before every sink had shipped them. */
+export type DroppedSegment = { segment: number; records: number; offsets: Uint32Array };
+
+export type StoreRecovery = { tornBytes: number; tornFile?: string; unreadableLines: number };
+
+type StoreListener = {
+  written?: (records: AuditRecord[]) => void;
+  dropped?: (dropped: DroppedSegment) => void;
+  writeError?: (error: AuditError) => void;
+};
+
+const MAX_BATCH_BYTES = 1 << 20;
+const WRITE_RETRY_MS = 1000;
+const READ_HANDLES = 8;
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+/** Offsets in the index are 32-bit; stay far below that. */
+export const SEGMENT_BYTES_CEILING = 1 << 30;
+
+/**
+ * The append-only segment files with their indexes: recovery on open, the background writer,
+ * rotation, retention, and positional reads for queries. One writer per folder (a lock file);
+ * any number of read-only openers (the CLI), which never change a byte.
+ */
+export class SegmentStore {
+  readonly dir: string;
+  readonly readOnly: boolean;
+  readonly strings = new StringTable();
+  segments: Segment[] = [];
+  lastHash = GENESIS_HASH;
+  recovery: StoreRecovery = { tornBytes: 0, unreadableLines: 0 };
+  limits: StoreLimits;
+  lastWriteError: AuditError | undefined;
+
+  private readonly now: () => number;
+  private readonly syncIntervalMs: number;
+  private releaseLock: (() => Promise<void>) | undefined;
+  private queue: PendingRecord[] = [];
+  private scheduled = false;
+  private draining: Promise<void> | undefined;
+  private writeHandle: FileHandle | undefined;
+  private readonly readHandles = new Map<number, Promise<FileHandle>>();
+  private dirty = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly listeners = new Set<StoreListener>();
+  private readonly droppedSegments = new Map<number, DroppedSegment>();
+  private retentionRun: Promise<void> = Promise.resolve();
+  private retentionTimer: NodeJS.Timeout | undefined;
+
+  private constructor(dir: string, readOnly: boolean, limits: StoreLimits, now: () => number, syncIntervalMs: number) {
+    this.dir = dir;
+    this.readOnly = readOnly;
+    this.limits = limits;
+    this.now = now;
+    this.syncIntervalMs = syncIntervalMs;
+  }
+
+  static async open(options: {
+    dir: string;
+    readOnly: boolean;
+    limits: StoreLimits;
+    now: () => number;
+    syncIntervalMs: number;
+  }): Promise<SegmentStore> {
+    const store = new SegmentStore(options.dir, options.readOnly, options.limits, options.now, options.syncIntervalMs);
+    if (!options.readOnly) {
+      await fs.mkdir(options.dir, { recursive: true, mode: 0o700 });
+      store.releaseLock = await acquireWriterLock(options.dir);
+    }
+    try {
+      const numbers = await listSegmentNumbers(options.dir);
+      for (const [i, number] of numbers.entries()) {
+        store.segments.push(await store.loadSegment(number, i === numbers.length - 1));
+      }
+      store.lastHash = store.findLastHash();
+      if (!options.readOnly) {
+        await store.applyRetention();
+        store.retentionTimer = setInterval(
+          () => void store.applyRetention().catch(() => undefined),
+          RETENTION_INTERVAL_MS,
+        );
+        store.retentionTimer.unref();
+        if (options.syncIntervalMs > 0) {
+          store.syncTimer = setInterval(() => void store.syncIfDirty(), options.syncIntervalMs);
+          store.syncTimer.unref();
+        }
+      }
+    } catch (error) {
+      await store.releaseLock?.();
+      throw error;
+    }
+    return store;
+  }
+
+  subscribe(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get queuedRecords(): number {
+    return this.queue.length;
+  }
+
+  get totalBytes(): number {
+    return this.segments.reduce((sum, segment) => sum + segment.index.bytes, 0);
+  }
+
+  droppedSegment(number: number): DroppedSegment | undefined {
+    return this.droppedSegments.get(number);
+  }
+
+  // ---- writing ------------------------------------------------------------------------------
+
+  enqueue(pending: PendingRecord): void {
+    if (this.readOnly) throw new AuditError('AUDIT_READ_ONLY', 'This audit log was opened read-only.');
+    if (this.closed) throw new AuditError('AUDIT_CLOSED', 'The audit log is closed.');
+    this.queue.push(pending);
+    this.schedule();
+  }
+
+  /** Waits until every record enqueued so far is written to the file (and synced with `sync`). */
+  async flush(options: { sync?: boolean } = {}): Promise<void> {
+    while (this.queue.length > 0 || this.draining || this.scheduled) {
+      if (!this.draining) this.kick();
+      const running = this.draining;
+      if (running) await running;
+      if (this.queue.length > 0 && this.lastWriteError) throw this.lastWriteError;
+    }
+    if (options.sync) await this.syncIfDirty();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.draining || this.retryTimer) return;
+    this.scheduled = true;
+    // setImmediate, not a microtask: every append of the current tick joins one batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    this.scheduled = false;
+    if (this.draining || this.queue.length === 0) return;
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.queue.length > 0 && !this.retryTimer && !this.lastWriteError) this.schedule();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      let bytes = 0;
+      let count = 0;
+      while (count < this.queue.length && (count === 0 || bytes < MAX_BATCH_BYTES)) {
+        bytes += this.queue[count]!.line.length;
+        count++;
+      }
+      const batch = this.queue.slice(0, count);
+      try {
+        await this.writeBatch(batch);
+        this.queue.splice(0, count);
+        this.lastWriteError = undefined;
+      } catch (cause) {
+        const error =
+          cause instanceof AuditError
+            ? cause
+            : new AuditError(
+                'AUDIT_IO',
+                `Cannot write the audit log in ${this.dir} (${(cause as Error).message}); records are kept in memory and retried every second.`,
+                { cause },
+              );
+        this.lastWriteError = error;
+        for (const listener of this.listeners) listener.writeError?.(error);
+        if (!this.closed) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.lastWriteError = undefined;
+            this.kick();
+          }, WRITE_RETRY_MS);
+          this.retryTimer.unref();
+        }
+        return;
+      }
+      const records = batch.map((pending) => pending.record);
+      for (const listener of this.listeners) listener.written?.(records);
+    }
+  }
+
+  private async writeBatch(batch: PendingRecord[]): Promise<void> {
+    await this.rotateIfNeeded();
+    const active = this.segments.at(-1) ?? (await this.startSegment());
+    const handle = await this.openWriteHandle(active);
+    const buffer = Buffer.from(batch.map((pending) => pending.line).join(''));
+    const start = active.index.bytes;
+    try {
+      let written = 0;
+      while (written < buffer.length) {
+        const { bytesWritten } = await handle.write(buffer, written, buffer.length - written);
+        written += bytesWritten;
+      }
+    } catch (error) {
+      // A half-written batch would leave a torn line in the middle of the file once the retry
+      // succeeds: cut the file back to the last whole record first.
+      await handle.truncate(start).catch(() => undefined);
+      throw error;
+    }
+    let offset = start;
+    for (const pending of batch) {
+      const length = Buffer.byteLength(pending.line);
+      active.index.push(pending.fields, pending.record.id, pending.record.hash, offset, length);
+      offset += length;
+    }
+    this.dirty = true;
+  }
+
+  private async rotateIfNeeded(): Promise<void> {
+    const active = this.segments.at(-1);
+    if (!active || active.index.count === 0) return;
+    const full = active.index.bytes >= Math.min(this.limits.maxSegmentBytes, SEGMENT_BYTES_CEILING);
+    const old = this.now() - ulidTime(active.index.firstId ?? '') >= this.limits.maxSegmentAgeMs;
+    if (!full && !old) return;
+    await this.seal(active);
+    await this.startSegment();
+    await this.applyRetention();
+  }
+
+  private async startSegment(): Promise<Segment> {
+    const number = (this.segments.at(-1)?.number ?? 0) + 1;
+    const segment: Segment = { number, file: segmentPath(this.dir, number), index: new SegmentIndex() };
+    this.segments.push(segment);
+    return segment;
+  }
+
+  private async openWriteHandle(segment: Segment): Promise<FileHandle> {
+    this.writeHandle ??= await fs.open(segment.file, 'a', 0o600);
+    return this.writeHandle;
+  }
+
+  private async seal(segment: Segment): Promise<void> {
+    if (this.writeHandle) {
+      const handle = this.writeHandle;
+      this.writeHandle = undefined;
+      await handle.datasync();
+      await handle.close();
+      this.dirty = false;
+    }
+    await this.writeIndexFile(segment);
+  }
+
+  private async syncIfDirty(): Promise<void> {
+    if (!this.dirty || !this.writeHandle) return;
+    this.dirty = false;
+    try {
+      await this.writeHandle.datasync();
+    } catch {
+      this.dirty = true;
+    }
+  }
+
+  private async writeIndexFile(segment: Segment): Promise<void> {
+    if (this.readOnly || segment.index.count === 0) return;
+    await writeFileAtomic(indexFileOf(segment.file), segment.index.serialize(this.strings), { mode: 0o600 });
+  }
+
+  // ---- retention ----------------------------------------------------------------------------
+
+  /**
+   * Deletes whole segments, oldest first, never the one being written. Past maxAgeMs a segment
+   * goes only once every sink has shipped it; past maxBytes it goes regardless, and the sinks that
+   * had not shipped it learn that records were dropped.
+   */
+  applyRetention(): Promise<void> {
+    if (this.readOnly) return Promise.resolve();
+    // Serialised: rotation and the hourly timer may both ask, and each run shifts segments off the front.
+    this.retentionRun = this.retentionRun.then(
+      () => this.retain(),
+      () => this.retain(),
+    );
+    return this.retentionRun;
+  }
+
+  private async retain(): Promise<void> {
+    const pinnedFrom = await oldestPinnedSegment(this.dir);
+    let total = this.totalBytes;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      const lastAt = oldest.index.lastId ? ulidTime(oldest.index.lastId) : Number.NEGATIVE_INFINITY;
+      const expired = this.now() - lastAt > this.limits.maxAgeMs;
+      const over = total > this.limits.maxBytes;
+      if (!expired && !over) break;
+      const pinned = oldest.number >= pinnedFrom;
+      if (pinned && !over) break;
+      await this.deleteSegment(oldest);
+      total -= oldest.index.bytes;
+      if (pinned) {
+        const dropped = {
+          segment: oldest.number,
+          records: oldest.index.count,
+          offsets: oldest.index.offset.slice(0, oldest.index.count),
+        };
+        this.droppedSegments.set(oldest.number, dropped);
+        for (const listener of this.listeners) listener.dropped?.(dropped);
+      }
+    }
+  }
+
+  private async deleteSegment(segment: Segment): Promise<void> {
+    this.segments.shift();
+    await this.closeReadHandle(segment.number);
+    await fs.rm(segment.file, { force: true });
+    await fs.rm(indexFileOf(segment.file), { force: true });
+    await fs.rm(tornFileOf(segment.file), { force: true });
+  }
+
+  // ---- loading and recovery -----------------------------------------------------------------
+
+  private async loadSegment(number: number, isLast: boolean): Promise<Segment> {
+    const file = segmentPath(this.dir, number);
+    const size = await fileSize(file);
+    const loaded = await this.readIndexFile(file);
+    const index = loaded && loaded.bytes <= size ? loaded : new SegmentIndex();
+    const segment = { number, file, index };
+    const stale = index.bytes < size;
+    if (stale) await this.indexTail(segment, size, isLast);
+    // A sealed segment's index never changes afterwards: written once, when missing or stale.
+    if (!this.readOnly && !isLast && (stale || index !== loaded)) await this.writeIndexFile(segment);
+    return segment;
+  }
+
+  private async readIndexFile(file: string): Promise<SegmentIndex | undefined> {
+    try {
+      return SegmentIndex.deserialize(await fs.readFile(indexFileOf(file)), this.strings);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Indexes the bytes past what the index covers. In the writer's last segment an unfinished
+   * line (and any unparseable lines after the last good one) is a write cut short by a crash: it
+   * is moved to the `.torn` file and the segment truncated, so the chain continues from the last
+   * good record. Returns the records found, in order.
+   */
+  private async indexTail(segment: Segment, size: number, isLast: boolean): Promise<AuditRecord[]> {
+    const start = segment.index.bytes;
+    const tail = await readRange(segment.file, start, size - start);
+    const { lines, rest } = splitLines(tail);
+    const parsed: (AuditRecord | undefined)[] = lines.map(({ offset, length }) => {
+      try {
+        const value: unknown = JSON.parse(tail.toString('utf8', offset, offset + length - 1));
+        return typeof value === 'object' && value !== null && typeof (value as AuditRecord).id === 'string'
+          ? (value as AuditRecord)
+          : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    let usable = lines.length;
+    const recovering = isLast && !this.readOnly;
+    if (recovering) while (usable > 0 && parsed[usable - 1] === undefined) usable--;
+    const records: AuditRecord[] = [];
+    for (let i = 0; i < usable; i++) {
+      const record = parsed[i];
+      const { offset, length } = lines[i]!;
+      if (!record) {
+        this.recovery.unreadableLines++;
+        segment.index.bytes = start + offset + length;
+        continue;
+      }
+      segment.index.push(indexFieldsOf(record, this.strings), record.id, record.hash, start + offset, length);
+      records.push(record);
+    }
+    const goodEnd = usable > 0 ? start + lines[usable - 1]!.offset + lines[usable - 1]!.length : start;
+    segment.index.bytes = goodEnd;
+    const tornBytes = size - goodEnd;
+    if (recovering && tornBytes > 0) {
+      const torn = await readRange(segment.file, goodEnd, tornBytes);
+      const tornFile = tornFileOf(segment.file);
+      await fs.appendFile(tornFile, torn, { mode: 0o600 });
+      await fs.truncate(segment.file, goodEnd);
+      this.recovery.tornBytes += tornBytes;
+      this.recovery.tornFile = tornFile;
+    } else if (!this.readOnly && !isLast && rest > 0) {
+      // A sealed segment never ends mid-line; leave it for verify() to report rather than guess.
+      this.recovery.unreadableLines++;
+    }
+    return records;
+  }
+
+  private findLastHash(): string {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const hash = this.segments[i]!.index.lastHash;
+      if (hash) return hash;
+    }
+    return GENESIS_HASH;
+  }
+
+  /**
+   * Read-only openers call this to see what the writer appended since: new lines in known
+   * segments, new segments, and segments retention removed. Returns the new records in order.
+   */
+  async refresh(): Promise<AuditRecord[]> {
+    const numbers = await listSegmentNumbers(this.dir);
+    const present = new Set(numbers);
+    for (const segment of this.segments.filter((s) => !present.has(s.number))) {
+      await this.closeReadHandle(segment.number);
+    }
+    this.segments = this.segments.filter((segment) => present.has(segment.number));
+    const known = new Map(this.segments.map((segment) => [segment.number, segment]));
+    const fresh: AuditRecord[] = [];
+    for (const number of numbers) {
+      let segment = known.get(number);
+      if (!segment) {
+        if (this.segments.length > 0 && number < this.segments[0]!.number) continue;
+        segment = { number, file: segmentPath(this.dir, number), index: new SegmentIndex() };
+        this.segments.push(segment);
+      }
+      const size = await fileSize(segment.file);
+      if (size > segment.index.bytes) fresh.push(...(await this.indexTail(segment, size, false)));
+    }
+    this.segments.sort((a, b) => a.number - b.number);
+    if (fresh.length > 0) {
+      this.lastHash = this.findLastHash();
+      for (const listener of this.listeners) listener.written?.(fresh);
+    }
+    return fresh;
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  /**
+   * The lines at `positions` of one segment (any order), read in as few calls as the gaps
+   * between them allow. A line that cannot be read comes back undefined.
+   */
+  async readLines(segment: Segment, positions: number[]): Promise<(string | undefined)[]> {
+    const { offset, length } = segment.index;
+    const order = positions.map((position, slot) => ({ position, slot })).sort((a, b) => a.position - b.position);
+    const out: (string | undefined)[] = new Array(positions.length).fill(undefined);
+    let handle: FileHandle;
+    try {
+      handle = await this.readHandle(segment);
+    } catch {
+      return out;
+    }
+    let i = 0;
+    while (i < order.length) {
+      let j = i;
+      const runStart = offset[order[i]!.position]!;
+      let runEnd = runStart + length[order[i]!.position]!;
+      while (j + 1 < order.length) {
+        const next = order[j + 1]!.position;
+        const nextStart = offset[next]!;
+        if (nextStart - runEnd > 64 * 1024 || nextStart + length[next]! - runStart > 8 * MAX_BATCH_BYTES) break;
+        runEnd = Math.max(runEnd, nextStart + length[next]!);
+        j++;
+      }
+      const buffer = Buffer.alloc(runEnd - runStart);
+      let read = 0;
+      try {
+        while (read < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, read, buffer.length - read, runStart + read);
+          if (bytesRead === 0) break;
+          read += bytesRead;
+        }
+      } catch {
+        read = 0;
+      }
+      for (let k = i; k <= j; k++) {
+        const { position, slot } = order[k]!;
+        const from = offset[position]! - runStart;
+        const to = from + length[position]! - 1;
+        if (to < read) out[slot] = buffer.toString('utf8', from, to);
+      }
+      i = j + 1;
+    }
+    return out;
+  }
+
+  private readHandle(segment: Segment): Promise<FileHandle> {
+    let handle = this.readHandles.get(segment.number);
+    if (!handle) {
+      if (this.readHandles.size >= READ_HANDLES) {
+        const [oldest] = this.readHandles.keys();
+        void this.closeReadHandle(oldest!);
+      }
+      handle = fs.open(segment.file, 'r');
+      handle.catch(() => this.readHandles.delete(segment.number));
+      this.readHandles.set(segment.number, handle);
+    }
+    return handle;
+  }
+
+  private async closeReadHandle(number: number): Promise<void> {
+    const handle = this.readHandles.get(number);
+    this.readHandles.delete(number);
+    if (handle) await handle.then((h) => h.close()).catch(() => undefined);
+  }
+
+  // ---- closing ------------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    let failure: unknown;
+    if (!this.readOnly) {
+      try {
+        await this.flush({ sync: true });
+      } catch (error) {
+        failure = error;
+      }
+    }
+    this.closed = true;
+    clearInterval(this.syncTimer);
+    clearTimeout(this.retryTimer);
+    clearInterval(this.retentionTimer);
+    await this.retentionRun.catch(() => undefined);
+    try {
+      if (this.writeHandle) {
+        await this.writeHandle.close();
+        this.writeHandle = undefined;
+      }
+      const active = this.segments.at(-1);
+      // The active segment's index lets the next open skip re-parsing it; a crash just costs a re-parse.
+      if (active && !this.readOnly) await this.writeIndexFile(active);
+    } finally {
+      for (const number of [...this.readHandles.keys()]) await this.closeReadHandle(number);
+      await this.releaseLock?.();
+      this.listeners.clear();
+    }
+    if (failure) throw failure;
+  }
+}
