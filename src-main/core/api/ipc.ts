@@ -23,6 +23,11 @@ export type GatehouseBridge = { [M in ApiMethod]: (input?: unknown) => Promise<W
 export function createBridgeTransport(bridge: GatehouseBridge): ApiTransport {
   return {
     call: (method, input) => bridge[method](input),
-    subscribe: (listener) => bridge.subscribe(listener),
+    subscribe: (listener) => {
+      const stop = bridge.subscribe(listener);
+      // IPC cannot drop like an HTTP stream: it is open as soon as it is subscribed.
+      queueMicrotask(() => listener({ type: 'stream', state: 'open' }));
+      return stop;
+    },
   };
 }
