@@ -39,7 +39,7 @@ export type ClientConnectionsDeps = {
   bridgeLauncher?: BridgeLauncher;
 };
 
-export type ClientState = 'not-installed' | 'not-connected' | 'connected' | 'drifted';
+type ClientState = 'not-installed' | 'not-connected' | 'connected' | 'drifted';
 
 export type ClientStatus = {
   id: string;
@@ -436,7 +436,7 @@ function nextRecord(
   };
 }
 
-export function gatewayUrl(port: number, server?: string): string {
+function gatewayUrl(port: number, server?: string): string {
   return server ? `http://127.0.0.1:${port}/servers/${encodeURIComponent(server)}/mcp` : `http://127.0.0.1:${port}/mcp`;
 }
 

@@ -9,7 +9,7 @@ import type { EntryLocation, JsonObject } from './formats/config-format.ts';
  * sources: docs/clients.md. Only user-level files are listed: project files (`.mcp.json`,
  * `.cursor/mcp.json`, ...) get committed to git and must never receive a token.
  */
-export type ConfigFormat = 'json-strict' | 'jsonc' | 'yaml' | 'toml';
+type ConfigFormat = 'json-strict' | 'jsonc' | 'yaml' | 'toml';
 
 /** What an entry points at. `token` is set for HTTP entries only: a bridge reads its own. */
 export type EntryTarget = { url: string; token: string; bridge: { command: string; args: string[] } };
@@ -31,7 +31,7 @@ export type ClientDefinition = {
   reloadHint: string;
 };
 
-export type ConfigLocation = { file: string; installedWhen: string };
+type ConfigLocation = { file: string; installedWhen: string };
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 

@@ -92,7 +92,7 @@ export function expectedAfter(
  * Runs a text edit and proves it: the result must parse and mean exactly the old document with our
  * one change. A splice that would have damaged anything else throws instead of being written.
  */
-export function verifiedEdit(
+function verifiedEdit(
   editor: ConfigFormatEditor,
   after: string,
   expected: JsonObject,

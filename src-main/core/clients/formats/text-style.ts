@@ -2,8 +2,6 @@
  * How an existing file writes itself (line ending, byte order mark, indentation), so that the text
  * we add looks like the text around it and the bytes we do not own stay as they are.
  */
-export type TextStyle = { eol: '\n' | '\r\n' };
-
 const BOM = '\uFEFF';
 
 export function detectEol(text: string): '\n' | '\r\n' {
