@@ -6,7 +6,7 @@ import { z } from 'zod';
  * and Cursor, so an existing config can be imported as is. Unknown keys are kept out of the way
  * (passthrough) because those files often carry client-specific extras.
  */
-const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const common = {
   disabled: z.boolean().optional(),
@@ -80,7 +80,7 @@ export function parseGatewayConfig(document: unknown, file = 'config'): ServerCo
     const at = `mcpServers.${name}`;
     if (!SERVER_NAME.test(name) || name.includes('__')) {
       problems.push(
-        `${at}: server name must be 1-48 letters, digits, '-' or '_' (no '__', which separates server and tool names)`,
+        `${at}: server name must be 1-64 letters, digits, '.', '-' or '_' (no '__', which separates server and tool names)`,
       );
       continue;
     }

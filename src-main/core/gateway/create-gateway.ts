@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadGatewayConfig, type ServerConfig } from '../config/index.ts';
 import { Listener, type RouteHandler } from '../listener/index.ts';
+import { OrgMode, type OrgModeDeps } from '../org/index.ts';
 import { Router, type AccessControl, type RequestDone } from '../router/index.ts';
 import { LocalTokenStore } from '../tokens/index.ts';
 import { UpstreamPool, type HeaderSource } from '../upstream/index.ts';
@@ -14,6 +15,8 @@ export type GatewayDeps = {
   configFile?: string;
   /** …or given directly (tests, the demo). */
   servers?: ServerConfig[];
+  /** Org mode: sign-in, synced policy, identity forwarding. Absent: personal mode. */
+  org?: Omit<OrgModeDeps, 'dataDir' | 'personalServers' | 'toggles' | 'log'>;
   access?: AccessControl;
   headersFor?: (server: ServerConfig) => HeaderSource;
   onRequestDone?: (done: RequestDone) => void;
@@ -29,25 +32,42 @@ export type Gateway = {
   readonly pool: UpstreamPool;
   readonly router: Router;
   readonly tokens: LocalTokenStore;
+  readonly org: OrgMode | undefined;
+  /** Turns a server on or off for this user; refused (with the reason) where the policy decides. */
   setServerEnabled(name: string, enabled: boolean): Promise<void>;
   close(): Promise<void>;
 };
 
 /**
- * Composes the headless gateway: upstream pool, session router, localhost listener. Everything
- * the host (CLI or Electron shell) differs in comes in through `deps`.
+ * Composes the headless gateway: upstream pool, session router, localhost listener, and in org
+ * mode the sign-in and policy. Everything the host (CLI or Electron shell) differs in comes in
+ * through `deps`.
  */
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
-  const servers = deps.servers ?? (deps.configFile ? await loadGatewayConfig(deps.configFile) : []);
+  const personal = deps.servers ?? (deps.configFile ? await loadGatewayConfig(deps.configFile) : []);
   const toggles = new ServerToggles(deps.dataDir);
   const tokens = new LocalTokenStore(deps.dataDir);
+  const org = deps.org
+    ? new OrgMode({
+        ...deps.org,
+        dataDir: deps.dataDir,
+        personalServers: personal,
+        toggles: () => toggles.choices(),
+        ...(deps.log && { log: deps.log }),
+      })
+    : undefined;
+  const personalWithToggles = () => personal.map((s) => ({ ...s, disabled: !toggles.isEnabled(s.name, !s.disabled) }));
+  const currentServers = () => (org ? org.servers() : personalWithToggles());
+
   // The pool reports to the router, which needs the pool: bound late through this holder.
   const late: { router?: Router } = {};
   const pool = new UpstreamPool({
-    servers: servers.map((s) => ({ ...s, disabled: !toggles.isEnabled(s.name, !s.disabled) })),
+    servers: currentServers(),
     cacheDir: path.join(deps.dataDir, 'cache', 'lists'),
     clientInfo: { name: 'gatehouse', version: GATEHOUSE_VERSION },
-    ...(deps.headersFor && { headersFor: deps.headersFor }),
+    ...((org || deps.headersFor) && {
+      headersFor: (s: ServerConfig) => (org ? org.headersFor(s) : deps.headersFor!(s)),
+    }),
     events: {
       onServerRequest: (c, request, related) => late.router!.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => late.router?.onNotification(c, notification, related),
@@ -57,7 +77,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const router = new Router({
     pool,
     version: GATEHOUSE_VERSION,
-    ...(deps.access && { access: deps.access }),
+    ...((org ?? deps.access) && { access: org ?? deps.access }),
     ...(deps.onRequestDone && { onRequestDone: deps.onRequestDone }),
   });
   late.router = router;
@@ -70,6 +90,32 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   await listener.listen();
   pool.start();
+
+  if (org) {
+    // Policy, sign-in and stale-state changes: re-plan the servers, and tell open sessions when what
+    // they may see changed. Decisions are per request anyway, so a revocation bites at once.
+    let fingerprint = '';
+    let reconciling = Promise.resolve();
+    org.onChange(() => {
+      reconciling = reconciling.then(async () => {
+        const servers = org.servers();
+        const status = org.status();
+        const next = JSON.stringify([
+          servers,
+          status.user?.sub,
+          status.policy?.version,
+          status.policy?.state === 'stale',
+        ]);
+        if (next === fingerprint) return;
+        fingerprint = next;
+        await pool.reconcile(servers);
+        router.onServerChanged(undefined, 'lists');
+      });
+    });
+    // Not awaited: a slow IdP or policy endpoint must not delay the listener; personal servers work meanwhile.
+    org.start().catch((error: Error) => deps.log?.(`org mode: ${error.message}`));
+  }
+
   const base = `http://127.0.0.1:${listener.port}`;
   return {
     port: listener.port,
@@ -78,12 +124,25 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     pool,
     router,
     tokens,
+    org,
     async setServerEnabled(name, enabled) {
-      if (!pool.get(name)) throw new Error(`No server named '${name}' is configured.`);
+      if (!currentServers().some((s) => s.name === name)) throw new Error(`No server named '${name}' is configured.`);
+      const previous = toggles.choices()[name];
       await toggles.set(name, enabled);
-      await pool.setEnabled(name, enabled);
+      const target = currentServers().find((s) => s.name === name)!;
+      if (!target.disabled !== enabled) {
+        await toggles.set(name, previous);
+        const decision = router.access.server(name, { sessionId: '', localClientId: '' });
+        throw new Error(
+          enabled
+            ? `Server '${name}' cannot be turned on: ${decision.allow ? 'it is off by policy' : decision.reason}`
+            : `Server '${name}' is locked on by your organisation's policy.`,
+        );
+      }
+      await pool.reconcile(currentServers());
     },
     async close() {
+      await org?.close();
       await listener.close();
       router.closeAll();
       await pool.close();

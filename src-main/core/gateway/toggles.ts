@@ -27,10 +27,19 @@ export class ServerToggles {
     return defaultOn;
   }
 
-  async set(name: string, enabled: boolean): Promise<void> {
+  /** The explicit choices, as the policy's decide() takes them. */
+  choices(): Record<string, boolean> {
+    const out: Record<string, boolean> = {};
+    for (const name of this.disabled) out[name] = false;
+    for (const name of this.enabledOverrides) out[name] = true;
+    return out;
+  }
+
+  /** Records the user's choice; undefined forgets it (the default applies again). */
+  async set(name: string, enabled: boolean | undefined): Promise<void> {
     this.disabled.delete(name);
     this.enabledOverrides.delete(name);
-    (enabled ? this.enabledOverrides : this.disabled).add(name);
+    if (enabled !== undefined) (enabled ? this.enabledOverrides : this.disabled).add(name);
     await writeFileAtomic(
       this.file,
       JSON.stringify({ disabled: [...this.disabled], enabled: [...this.enabledOverrides] }, null, 2) + '\n',

@@ -24,7 +24,7 @@ export type ListenerOptions = {
 
 const DEFAULT_LIMITS: EndpointLimits = { maxBodyBytes: 8 * 1024 * 1024, idleSessionMs: 30 * 60_000, maxSessions: 1000 };
 
-const SERVER_PATH = /^\/servers\/([A-Za-z0-9_-]+)\/mcp\/?$/;
+const SERVER_PATH = /^\/servers\/([A-Za-z0-9._-]+)\/mcp\/?$/;
 
 const UNAUTHORIZED =
   'Unauthorized: Gatehouse needs "Authorization: Bearer <token>". Get a token with `gatehouse token` (or let `gatehouse clients connect <client>` write it into your AI client config).';

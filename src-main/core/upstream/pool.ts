@@ -72,7 +72,7 @@ export class UpstreamPool {
 
   private createEntry(config: ServerConfig): UpstreamEntry {
     const headers = this.headersFor?.(config) ?? (() => ({}));
-    const hash = configHash(config);
+    const hash = serverHash(config);
     const connection = new UpstreamConnection({
       name: config.name,
       createTransport: () => createTransport(config, headers),
@@ -92,7 +92,11 @@ export class UpstreamPool {
     const stopping: Promise<void>[] = [];
     for (const [name, entry] of this.entries) {
       const next = wanted.get(name);
-      if (next && configHash(next) === entry.hash) continue;
+      if (next && serverHash(next) === entry.hash) {
+        const enabled = !next.disabled;
+        if (entry.enabled !== enabled) stopping.push(this.setEnabled(name, enabled));
+        continue;
+      }
       this.entries.delete(name);
       stopping.push(entry.connection.close());
       this.events.onServerChanged(name, 'lists');
@@ -239,6 +243,12 @@ export class UpstreamPool {
     this.closed = true;
     await Promise.all(this.all().map((e) => e.connection.close()));
   }
+}
+
+/** Identity of a server's config for the list cache and restarts; on/off is state, not config. */
+function serverHash(config: ServerConfig): string {
+  const { disabled: _disabled, ...rest } = config;
+  return configHash(rest);
 }
 
 /** Which lists differ, so clients re-fetch only what changed (and nothing after a no-op refresh). */

@@ -1,0 +1,247 @@
+import type { ServerConfig } from '../config/index.ts';
+import { createAuthClient, type AuthClient, type SignedInUser } from '../auth/index.ts';
+import { buildUpstreamHeaders, resourcesToRequest } from '../identity/index.ts';
+import {
+  createPolicySync,
+  decide,
+  isPolicyUsable,
+  requiresPolicySignature,
+  type OrgConfig,
+  type PolicyDocument,
+  type PolicySync,
+  type PolicySyncStatus,
+} from '../policy/index.ts';
+import type { AccessControl, AccessDecision, ItemKind } from '../router/index.ts';
+import type { SecretStore } from '../secrets/index.ts';
+import type { HeaderSource } from '../upstream/index.ts';
+import { serversFromPolicy } from './policy-servers.ts';
+
+export type OrgModeDeps = {
+  dataDir: string;
+  org: OrgConfig;
+  secretStore: SecretStore;
+  openBrowser: (url: string) => Promise<void>;
+  /** The servers the user added by hand; the policy decides whether they may run. */
+  personalServers: ServerConfig[];
+  /** The user's explicit on/off choices (live). */
+  toggles: () => Record<string, boolean>;
+  fetch?: typeof fetch;
+  /** http:// IdP and policy endpoint on loopback (the demo org, tests). */
+  allowInsecureHttp?: boolean;
+  pollIntervalMs?: number;
+  log?: (line: string) => void;
+};
+
+export type OrgStatus = {
+  orgName?: string;
+  issuer: string;
+  user: SignedInUser | undefined;
+  policy: PolicySyncStatus | undefined;
+};
+
+/**
+ * Org mode: sign-in, the synced policy, and the access decisions and identity headers the gateway
+ * asks for on every request. It is the gateway's AccessControl; decisions are made per request
+ * from the policy in force, so a revocation applies to sessions that are already open.
+ */
+export class OrgMode implements AccessControl {
+  readonly auth: AuthClient;
+  private readonly deps: OrgModeDeps;
+  private sync: PolicySync | undefined;
+  private user: SignedInUser | undefined;
+  private readonly listeners = new Set<() => void>();
+  private policyServerNames = new Set<string>();
+
+  constructor(deps: OrgModeDeps) {
+    this.deps = deps;
+    this.auth = createAuthClient({
+      issuer: deps.org.issuer,
+      clientId: deps.org.clientId,
+      secretStore: deps.secretStore,
+      openBrowser: deps.openBrowser,
+      ...(deps.fetch && { fetch: deps.fetch }),
+      ...(deps.allowInsecureHttp && { allowInsecureHttp: true }),
+      ...(deps.org.scopes && {
+        scope: ['openid', 'email', 'profile', 'groups', 'offline_access', ...deps.org.scopes].join(' '),
+      }),
+      // Tokens for the policy endpoint and every server that gets the user's token, asked for at sign-in.
+      resources: () => this.resourcesForSignIn(),
+    });
+    this.auth.onSessionChange((event) => {
+      if (event.type === 'signed-out' || (event.type === 'refresh-failed' && event.sessionEnded)) void this.signedOut();
+    });
+  }
+
+  private resourcesForSignIn(): string[] {
+    const policy = this.sync?.current();
+    const forwarding = policy
+      ? Object.values(policy.servers).flatMap((s) => ('identity' in s && s.identity ? [s.identity] : []))
+      : [];
+    return [
+      ...new Set([
+        ...(this.deps.org.policyResource ? [this.deps.org.policyResource] : []),
+        ...resourcesToRequest(forwarding),
+      ]),
+    ];
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Restores a previous sign-in (no browser) and starts syncing the policy if there is one. */
+  async start(): Promise<void> {
+    this.user = await this.auth.currentUser();
+    if (this.user) await this.startSync();
+  }
+
+  async login(options: { loginHint?: string } = {}): Promise<SignedInUser> {
+    this.user = await this.auth.login(options);
+    await this.startSync();
+    this.changed();
+    return this.user;
+  }
+
+  async logout(): Promise<void> {
+    await this.auth.logout();
+    await this.signedOut();
+  }
+
+  private async signedOut(): Promise<void> {
+    if (!this.user && !this.sync) return;
+    this.user = undefined;
+    const sync = this.sync;
+    this.sync = undefined;
+    await sync?.stop();
+    // Org servers stop at once: nothing runs for a user who is not signed in.
+    this.changed();
+  }
+
+  private async startSync(): Promise<void> {
+    if (this.sync) return;
+    const { org } = this.deps;
+    this.sync = createPolicySync({
+      endpoint: org.policyEndpoint,
+      getAccessToken: () => this.auth.getAccessToken(org.policyResource ? { resource: org.policyResource } : undefined),
+      ...(org.signingKeys && { signingKeys: org.signingKeys as never }),
+      requireSignature: requiresPolicySignature(org),
+      cacheDir: this.deps.dataDir,
+      ...(this.deps.fetch && { fetch: this.deps.fetch }),
+      ...(this.deps.pollIntervalMs && { pollIntervalMs: this.deps.pollIntervalMs }),
+      onChange: () => this.changed(),
+      onStatus: () => this.changed(),
+      ...(this.deps.log && {
+        logger: {
+          info: (m: string) => this.deps.log!(`policy: ${m}`),
+          warn: (m: string) => this.deps.log!(`policy: ${m}`),
+        },
+      }),
+    });
+    await this.sync.start();
+  }
+
+  status(): OrgStatus {
+    return {
+      ...(this.deps.org.orgName && { orgName: this.deps.org.orgName }),
+      issuer: this.deps.org.issuer,
+      user: this.user,
+      policy: this.sync?.status(),
+    };
+  }
+
+  currentUser(): SignedInUser | undefined {
+    return this.user;
+  }
+
+  /** The policy that may be enforced now, or why there is none. */
+  private enforceable(): { policy: PolicyDocument } | { reason: string } {
+    if (!this.user)
+      return { reason: `Sign in to ${this.deps.org.orgName ?? 'your organisation'} in Gatehouse to use org servers.` };
+    const policy = this.sync?.current();
+    const status = this.sync?.status();
+    if (!policy || !status) return { reason: 'Gatehouse has no org policy yet; it retries in the background.' };
+    if (!isPolicyUsable(status)) {
+      return {
+        reason: `The org policy could not be confirmed for ${Math.round((status.ageSeconds ?? 0) / 60)} min (limit ${Math.round((status.staleAfterSeconds ?? 0) / 60)} min), so org servers are off until Gatehouse reaches the policy server again${status.lastError ? ` (last error: ${status.lastError})` : ''}.`,
+      };
+    }
+    return { policy };
+  }
+
+  /** Every server the gateway should know, each enabled only where the policy and the user allow it. */
+  servers(): ServerConfig[] {
+    const state = this.enforceable();
+    const policy = 'policy' in state ? state.policy : this.sync?.current();
+    const orgServers = policy ? serversFromPolicy(policy) : [];
+    this.policyServerNames = new Set(orgServers.map((s) => s.name));
+    const personal = this.deps.personalServers.filter((s) => !this.policyServerNames.has(s.name));
+    const choices = this.deps.toggles();
+    return [...orgServers, ...personal].map((s) => {
+      // decide() applies the user's choice to org servers (within their mode); a personal server
+      // is on by the user's choice, else by its own config.
+      const userOn = this.policyServerNames.has(s.name) || (choices[s.name] ?? !s.disabled);
+      return { ...s, disabled: !userOn || !this.server(s.name).allow };
+    });
+  }
+
+  server(server: string): AccessDecision {
+    return this.decision(server, 'server', undefined);
+  }
+
+  item(server: string, kind: ItemKind, name: string): AccessDecision {
+    return this.decision(server, kind, name);
+  }
+
+  private decision(server: string, kind: 'server' | ItemKind, name: string | undefined): AccessDecision {
+    const personal = !this.policyServerNames.has(server);
+    const state = this.enforceable();
+    if (!('policy' in state)) {
+      // Before sign-in (or with no policy) the user's own servers work as in personal mode; org servers do not.
+      return personal ? { allow: true } : { allow: false, reason: state.reason };
+    }
+    const decision = decide({
+      policy: state.policy,
+      claims: this.user?.claims ?? {},
+      toggles: this.deps.toggles(),
+      server,
+      kind,
+      ...(name !== undefined && { name }),
+      personal,
+    });
+    if (decision.allow) return { allow: true };
+    const contact = decision.contact ? ` Ask ${decision.contact}.` : '';
+    return {
+      allow: false,
+      reason: `${decision.reason}${contact && !decision.reason.includes(decision.contact!) ? contact : ''}`,
+      ...(decision.rule && { rule: decision.rule.id ?? `rule #${decision.rule.index + 1}` }),
+    };
+  }
+
+  /** Identity headers for one org server, computed per request (tokens are cached by the auth client). */
+  headersFor(server: ServerConfig): HeaderSource {
+    return async () => {
+      const policy = this.sync?.current();
+      const entry = policy?.servers[server.name];
+      const forwarding = entry && 'identity' in entry ? entry.identity : undefined;
+      if (!forwarding) return {};
+      return buildUpstreamHeaders({
+        user: this.user,
+        forwarding,
+        getAccessToken: (request) => this.auth.getAccessToken(request),
+        // Org-provided secrets (shared secret) are looked up in the secret store by reference.
+        ...(forwarding.sharedSecret && {
+          sharedSecret: await this.deps.secretStore.get(`org-secret:${forwarding.sharedSecret.secretRef}`),
+        }),
+      });
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.sync?.stop();
+  }
+}
