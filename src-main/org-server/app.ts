@@ -114,7 +114,7 @@ export async function startOrgServer(
   };
 }
 
-export function discoveryDocument(options: OrgServerOptions, baseUrl: string): Partial<OrgConfig> {
+function discoveryDocument(options: OrgServerOptions, baseUrl: string): Partial<OrgConfig> {
   const audience = Array.isArray(options.audience) ? options.audience[0] : options.audience;
   return {
     ...(options.orgName ? { orgName: options.orgName } : {}),

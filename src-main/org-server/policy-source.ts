@@ -20,7 +20,7 @@ import type { PolicySigningKey } from './signing-key.ts';
  * applies the rules) or a variants file that picks a whole document per user from the token's
  * claims (for orgs that do not want everyone to see every server's URL).
  */
-export type ServedPolicy = {
+type ServedPolicy = {
   body: string;
   etag: string;
   contentType: string;

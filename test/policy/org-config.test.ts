@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  forgetOrgUrl,
   loadOrgConfig,
   managedConfigPath,
   normalizeOrgUrl,
@@ -136,6 +137,9 @@ describe('user-entered org URL', () => {
     const offline = await loadOrgConfig(context);
     expect(offline).toMatchObject({ mode: 'user', fromCache: true, config: { clientId: 'gatehouse-desktop' } });
     expect(offline.warnings[0]).toMatch(/could not refresh .* using the copy from/);
+
+    await forgetOrgUrl(context.dataDir);
+    expect(await loadOrgConfig(context)).toEqual({ mode: 'personal', warnings: [] });
   });
 
   it('refuses a discovery document that lacks what sign-in needs', async () => {

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPolicySync, policyCacheFile, signPolicy } from '../../src-main/core/policy/index.ts';
+import {
+  clearPolicyCache,
+  createPolicySync,
+  isPolicyUsable,
+  policyCacheFile,
+  readCachedPolicy,
+  signPolicy,
+} from '../../src-main/core/policy/index.ts';
 import type {
   PolicyDocument,
   PolicySync,
@@ -126,6 +133,18 @@ describe('policy sync against the reference org server', () => {
     await h.sync.refresh();
     expect(h.responses).toEqual([200, 304]);
     expect(h.changes).toEqual(['rev-1']);
+
+    // Commands that only read the policy get the same checked copy; sign-out forgets it.
+    const cacheDir = path.join(dir, 'data');
+    expect(await readCachedPolicy({ cacheDir, endpoint: `${server.url}/policy` })).toMatchObject({
+      policyVersion: 'rev-1',
+    });
+    expect(await readCachedPolicy({ cacheDir, endpoint: 'https://other-org.example.com/policy' })).toBeUndefined();
+    expect(
+      await readCachedPolicy({ cacheDir, endpoint: `${server.url}/policy`, requireSignature: true }),
+    ).toBeUndefined();
+    await clearPolicyCache(cacheDir);
+    expect(await readCachedPolicy({ cacheDir, endpoint: `${server.url}/policy` })).toBeUndefined();
   });
 
   it('a change to the policy file reaches a running client through the push channel in under 5 s', async () => {
@@ -174,8 +193,10 @@ describe('policy sync against the reference org server', () => {
     expect(h.sync.status().lastError).toMatch(/cannot be reached/);
     expect(h.warnings.filter((w) => w.includes('stays'))).toHaveLength(1);
 
+    expect(isPolicyUsable(h.sync.status())).toBe(true);
     clock.now += 30_000;
     expect(h.sync.status()).toMatchObject({ state: 'stale', ageSeconds: 60 });
+    expect(isPolicyUsable(h.sync.status())).toBe(false);
     expect(h.statuses.map((s) => s.state)).toEqual(['none', 'ok', 'error']);
     await h.sync.stop();
 

@@ -1,7 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { JWK } from 'jose';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { decodePolicyBody } from './decode.ts';
+import type { PolicyDocument } from './schema.ts';
 
 /**
  * The last-known-good policy on disk: the body exactly as the endpoint sent it (so a signed policy
@@ -50,4 +53,24 @@ export async function writePolicyCache(cacheDir: string, entry: PolicyCacheEntry
 /** Forget the last-known-good policy, e.g. on sign-out or when the user leaves the org. */
 export async function clearPolicyCache(cacheDir: string): Promise<void> {
   await fs.rm(policyCacheFile(cacheDir), { force: true });
+}
+
+/**
+ * The last-known-good policy for `endpoint`, checked exactly as the sync client checks it (schema,
+ * signature), without starting a sync: for commands such as `gatehouse login` that only need to
+ * read it. Undefined when there is none or it does not pass.
+ */
+export async function readCachedPolicy(options: {
+  cacheDir: string;
+  endpoint: string;
+  signingKeys?: readonly JWK[];
+  requireSignature?: boolean;
+}): Promise<PolicyDocument | undefined> {
+  const entry = await readPolicyCache(options.cacheDir, options.endpoint);
+  if (!entry) return undefined;
+  try {
+    return (await decodePolicyBody(entry.body, options)).policy;
+  } catch {
+    return undefined;
+  }
 }

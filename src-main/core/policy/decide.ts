@@ -133,11 +133,11 @@ export function filterList<T extends Named>(
   return items.filter((item) => decideFor(subject, { ...context, kind, name: itemName(kind, item) }).allow);
 }
 
-export function serverMode(server: PolicyServer): ServerMode {
+function serverMode(server: PolicyServer): ServerMode {
   return server.mode ?? 'default-on';
 }
 
-export function auditLevelFor(policy: PolicyDocument, serverId: string): AuditLevel {
+function auditLevelFor(policy: PolicyDocument, serverId: string): AuditLevel {
   return policy.servers[serverId]?.auditLevel ?? policy.auditLevel ?? 'metadata';
 }
 

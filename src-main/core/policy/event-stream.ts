@@ -3,7 +3,7 @@
  * token, and the push channel only needs "something changed", so this reads just `event` and `data`
  * and treats every chunk (including `: ping` comments) as a sign the connection is alive.
  */
-export type ServerSentEvent = { event: string; data: string };
+type ServerSentEvent = { event: string; data: string };
 
 export type EventStreamOptions = {
   url: string;

@@ -1,13 +1,6 @@
-// The org policy: the document format, the one decision function, and keeping the document in sync.
-export {
-  policyDocumentSchema,
-  serverSchema,
-  ruleSchema,
-  claimMatchSchema,
-  claimNamesSchema,
-  auditLevelSchema,
-  serverModeSchema,
-} from './schema.ts';
+// The org policy: the document format, the one decision function, keeping the document in sync,
+// and finding the org in the first place.
+export { policyDocumentSchema, claimMatchSchema, claimNamesSchema } from './schema.ts';
 export type {
   PolicyDocument,
   PolicyServer,
@@ -19,13 +12,13 @@ export type {
   ServerMode,
   AuditLevel,
 } from './schema.ts';
-export { policyJsonSchema, policyJsonSchemaText, POLICY_SCHEMA_ID } from './json-schema.ts';
-export { validatePolicy, validatePolicyText, formatJsonPath } from './validate.ts';
+export { policyJsonSchema, policyJsonSchemaText } from './json-schema.ts';
+export { validatePolicy, validatePolicyText } from './validate.ts';
 export type { PolicyIssue, PolicyValidation, PathSegment } from './validate.ts';
-export { decide, listServerAccess, filterList, serverMode, auditLevelFor } from './decide.ts';
+export { decide, listServerAccess, filterList } from './decide.ts';
 export type { Decision, DecisionInput, DecisionKind, ItemKind, ServerAccess, ServerToggles } from './decide.ts';
 export { subjectFromClaims, subjectMatches } from './claims.ts';
-export type { UserClaims, Subject } from './claims.ts';
+export type { UserClaims } from './claims.ts';
 export { matchesGlob } from './glob.ts';
 export { createPolicySync, isPolicyUsable } from './sync.ts';
 export type {
@@ -37,20 +30,17 @@ export type {
   PolicySyncLogger,
 } from './sync.ts';
 export { decodePolicyBody } from './decode.ts';
-export type { DecodedPolicy, DecodeOptions } from './decode.ts';
-export { signPolicy, verifyPolicySignature, POLICY_JWS_TYPE, POLICY_JWS_MEDIA_TYPE } from './signature.ts';
-export { clearPolicyCache, policyCacheFile } from './cache.ts';
+export type { DecodedPolicy } from './decode.ts';
+export { signPolicy, verifyPolicySignature } from './signature.ts';
+export { clearPolicyCache, policyCacheFile, readCachedPolicy } from './cache.ts';
 export {
   loadOrgConfig,
   saveOrgUrl,
   forgetOrgUrl,
-  discoverOrg,
   normalizeOrgUrl,
   managedConfigPath,
   requiresPolicySignature,
-  managedConfigSchema,
   discoveryDocumentSchema,
-  MANAGED_CONFIG_ENV,
 } from './org-config.ts';
 export type { OrgConfig, OrgConfigResult, OrgConfigContext } from './org-config.ts';
 export { PolicyError } from './errors.ts';

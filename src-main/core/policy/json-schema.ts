@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { policyDocumentSchema } from './schema.ts';
 
-export const POLICY_SCHEMA_ID = 'https://gatehouse.dev/schema/policy.schema.json';
+const POLICY_SCHEMA_ID = 'https://gatehouse.dev/schema/policy.schema.json';
 
 /**
  * The JSON Schema IT validates policy files against in their editor. Generated from the zod schema

@@ -11,7 +11,7 @@ import type { PathSegment } from './validate.ts';
  * else an org URL the user entered once (its discovery document cached in the data dir); else
  * personal mode. The same fields come from either source.
  */
-export const MANAGED_CONFIG_ENV = 'GATEHOUSE_MANAGED_CONFIG';
+const MANAGED_CONFIG_ENV = 'GATEHOUSE_MANAGED_CONFIG';
 const USER_ORG_FILE = 'org.json';
 const DISCOVERY_TIMEOUT_MS = 5_000;
 
@@ -34,7 +34,7 @@ const orgConfigShape = {
 };
 
 /** The managed file is written by IT: a misspelt field is an error, not a silently ignored setting. */
-export const managedConfigSchema = z.strictObject({ $schema: z.string().optional(), ...orgConfigShape });
+const managedConfigSchema = z.strictObject({ $schema: z.string().optional(), ...orgConfigShape });
 /** Discovery documents may gain fields in later versions; unknown ones are dropped. */
 export const discoveryDocumentSchema = z.object(orgConfigShape);
 
@@ -168,7 +168,7 @@ export async function forgetOrgUrl(dataDir: string): Promise<void> {
   await fs.rm(path.join(dataDir, USER_ORG_FILE), { force: true });
 }
 
-export async function discoverOrg(orgUrl: string, fetchImpl: typeof fetch = fetch): Promise<OrgConfig> {
+async function discoverOrg(orgUrl: string, fetchImpl: typeof fetch = fetch): Promise<OrgConfig> {
   const url = `${normalizeOrgUrl(orgUrl)}/.well-known/gatehouse`;
   let response: Response;
   let text: string;

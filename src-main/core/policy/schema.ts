@@ -26,13 +26,13 @@ const pattern = z
   .describe('Exact value or glob: * matches any run of characters, ? one.');
 const patterns = z.array(pattern).min(1, 'must list at least one pattern');
 
-export const auditLevelSchema = z
+const auditLevelSchema = z
   .enum(['metadata', 'arguments', 'full'])
   .describe(
     'metadata: who/when/which tool/outcome; arguments: also the call arguments (secrets redacted); full: also results.',
   );
 
-export const serverModeSchema = z
+const serverModeSchema = z
   .enum(['default-on', 'default-off', 'locked-on'])
   .describe(
     'default-on: on until the user turns it off; default-off: off until the user turns it on; locked-on: always on.',
@@ -96,7 +96,7 @@ const commonServerFields = {
   auditLevel: auditLevelSchema.optional().describe('Overrides the document-level auditLevel for this server.'),
 };
 
-export const stdioServerSchema = z
+const stdioServerSchema = z
   .strictObject({
     type: z.literal('stdio').optional(),
     command: z.string().min(1, 'must name the program to start'),
@@ -111,7 +111,7 @@ export const stdioServerSchema = z
   })
   .describe('A server Gatehouse starts on the laptop (the mcpServers command/args/env shape).');
 
-export const remoteServerSchema = z
+const remoteServerSchema = z
   .strictObject({
     type: z.enum(['http', 'streamable-http', 'sse']).optional().describe('Defaults to http (Streamable HTTP).'),
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),

@@ -6,7 +6,7 @@ import { PolicyError } from './errors.ts';
  * Signed policies are a compact JWS whose payload is the policy JSON. The `typ` header pins the
  * purpose, so that nothing else the org signs with the same key can pass for a policy.
  */
-export const POLICY_JWS_TYPE = 'gatehouse-policy+jws';
+const POLICY_JWS_TYPE = 'gatehouse-policy+jws';
 export const POLICY_JWS_MEDIA_TYPE = 'application/jose';
 
 const ASYMMETRIC_ALGORITHMS = [

@@ -181,7 +181,12 @@ export function createPolicySync(options: PolicySyncOptions): PolicySync {
       logger.info(
         `policy ${decoded.policy.policyVersion} is in force (from ${source === 'cache' ? 'the last-known-good copy' : options.endpoint}).`,
       );
-      options.onChange?.(decoded.policy, { version: decoded.policy.policyVersion, source, signed: decoded.signed });
+      try {
+        options.onChange?.(decoded.policy, { version: decoded.policy.policyVersion, source, signed: decoded.signed });
+      } catch (error) {
+        // A failing listener must not make a good document look rejected.
+        logger.warn(`the policy change listener failed: ${errorText(error)}`);
+      }
     }
   }
 
