@@ -15,7 +15,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'check a policy document (validate) or print its JSON Schema',
     load: () => import('./commands/policy.ts'),
   },
-  'org-server': { summary: 'run the reference org server (policy, push channel, discovery)', load: () => import('./commands/org-server.ts') },
+  'org-server': { summary: 'run the reference org policy server', load: () => import('./commands/org-server.ts') },
   audit: { summary: 'read the local audit log: tail, query, verify, export', load: () => import('./commands/audit.ts') },
 };
 
