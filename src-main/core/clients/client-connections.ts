@@ -181,7 +181,7 @@ export class ClientConnections {
           // The client may have rewritten its file while we computed: then start over from its bytes.
           if (!sameBytes((await readConfigFile(file)).bytes, content.bytes)) continue;
           const bytes = Buffer.from(content.bom + after, 'utf8');
-          await writeFileAtomic(file, bytes, { mode: token ? 0o600 : 0o644 });
+          await replaceFile(file, bytes, token ? 0o600 : 0o644);
           await this.records.save({ ...next, written: { sha256: sha256(bytes)!, at: new Date().toISOString() } });
           warnings.push(...(await securityWarnings(file, token)));
           return { ...result, changed: true, ...(backup ? { backup } : {}) };
@@ -221,7 +221,7 @@ export class ClientConnections {
           const diff = diffOf(file, content, original === undefined ? undefined : splitBomText(original));
           done.push({ file, action: 'restored', diff: redact(diff, token) });
           if (options.dryRun) return;
-          if (original) await writeFileAtomic(file, original);
+          if (original) await replaceFile(file, original);
           else {
             await fs.rm(file, { force: true });
             createdDirs = record.original.createdDirs;
@@ -232,7 +232,7 @@ export class ClientConnections {
         const dropEmptyContainer = record?.file === file && record.createdContainer;
         const after = editEntry(editor, content.text, location, undefined, { dropEmptyContainer });
         done.push({ file, action: 'removed', diff: redact(diffOf(file, content, after), token) });
-        if (!options.dryRun) await writeFileAtomic(file, Buffer.from(content.bom + after, 'utf8'));
+        if (!options.dryRun) await replaceFile(file, Buffer.from(content.bom + after, 'utf8'));
       };
       await (options.dryRun ? step() : withFileLock(file, step));
       await removeEmptyDirs(createdDirs); // after the lock file is gone, or the folder is not empty
@@ -518,6 +518,22 @@ async function securityWarnings(file: string, token: string): Promise<string[]> 
   const repo = await enclosingGitRepo(file);
   if (repo) warnings.push(`${file} is inside the git work tree ${repo}: do not commit it, it holds a token.`);
   return warnings;
+}
+
+/**
+ * Atomic replace, retried briefly: on Windows the rename fails (EPERM/EBUSY) while the client
+ * or a virus scanner has the file open.
+ */
+async function replaceFile(file: string, bytes: Buffer, mode?: number): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await writeFileAtomic(file, bytes, mode === undefined ? {} : { mode });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt >= 5 || (code !== 'EPERM' && code !== 'EBUSY' && code !== 'EACCES')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
 }
 
 async function removeEmptyDirs(dirs: string[]): Promise<void> {
