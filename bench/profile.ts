@@ -1,6 +1,7 @@
 // `node bench/profile.ts`: where the gateway's CPU goes on the small-call path. Runs the gateway
 // with `--cpu-prof`, makes BENCH_PROFILE_CALLS sequential small calls (default 5000) through
-// /servers/bench/mcp (BENCH_PROFILE_PATH=aggregate for /mcp), stops it cleanly so the profile is
+// /servers/bench/mcp (BENCH_PROFILE_PATH=aggregate for /mcp; BENCH_PROFILE_TOOL=big for the
+// 100 KB result), stops it cleanly so the profile is
 // written, and prints the top self-time functions and areas. The .cpuprofile is kept in
 // test-artifacts/bench/ (open it in Chrome DevTools or speedscope).
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -17,6 +18,8 @@ import { startEchoUpstream } from './lib/upstream-process.ts';
 const CALLS = Number(process.env.BENCH_PROFILE_CALLS ?? 5000);
 const AGGREGATE = process.env.BENCH_PROFILE_PATH === 'aggregate';
 const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 25);
+/** `echo` (small call, the default) or `big` (the 100 KB result). */
+const TOOL = process.env.BENCH_PROFILE_TOOL === 'big' ? 'big' : 'echo';
 
 function table(rows: SelfTime[], withWhere: boolean): string {
   return rows
@@ -59,14 +62,17 @@ async function main(): Promise<void> {
     if (!file) throw new Error('the gateway wrote no .cpuprofile (did it exit cleanly?)');
     const artifacts = path.join(REPO_ROOT, 'test-artifacts', 'bench');
     await mkdir(artifacts, { recursive: true });
-    const kept = path.join(artifacts, `gateway-small-calls${AGGREGATE ? '-aggregate' : ''}.cpuprofile`);
+    const kept = path.join(
+      artifacts,
+      `gateway-${TOOL === 'echo' ? 'small' : 'big'}-calls${AGGREGATE ? '-aggregate' : ''}.cpuprofile`,
+    );
     await copyFile(path.join(profileDir, file), kept);
     const profile = JSON.parse(await readFile(kept, 'utf8')) as CpuProfile;
-    const { functions, areas, totalMs } = selfTimes(profile, REPO_ROOT);
+    const { functions, areas, callers, totalMs } = selfTimes(profile, REPO_ROOT);
 
     process.stdout.write(
       [
-        `${CALLS} sequential small calls through ${AGGREGATE ? '/mcp' : '/servers/bench/mcp'} in ${elapsed.toFixed(0)} ms ` +
+        `${CALLS} sequential ${TOOL} calls through ${AGGREGATE ? '/mcp' : '/servers/bench/mcp'} in ${elapsed.toFixed(0)} ms ` +
           `(${((elapsed / CALLS) * 1000).toFixed(0)} µs per call); gateway CPU ${((gatewayCpu / CALLS) * 1000).toFixed(0)} µs per call ` +
           '(profiled: the profiler adds overhead)',
         `profile: ${path.relative(REPO_ROOT, kept)}, ${totalMs.toFixed(0)} ms of non-idle samples over the whole process life`,
@@ -76,6 +82,9 @@ async function main(): Promise<void> {
         '',
         `Top ${TOP} functions by self time:`,
         table(functions.slice(0, TOP), true),
+        '',
+        'Self time by the nearest gateway function on the stack (what our code set off, Node/undici/GC included):',
+        table(callers.slice(0, 15), true),
         '',
       ].join('\n'),
     );

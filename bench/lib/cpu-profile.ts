@@ -37,11 +37,24 @@ function whereOf(frame: CallFrame, repoRoot: string): string {
   return `${shown}:${frame.lineNumber + 1}`;
 }
 
+const OWN_CODE = /src-main\/core\//;
+
 export function selfTimes(
   profile: CpuProfile,
   repoRoot: string,
-): { functions: SelfTime[]; areas: SelfTime[]; totalMs: number } {
+): { functions: SelfTime[]; areas: SelfTime[]; callers: SelfTime[]; totalMs: number } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  // Which of our functions caused the time (Node, undici and GC work it set off included): the
+  // nearest frame of the gateway's own code on the sampled stack.
+  const nearestOwnFrame = (id: number): CallFrame | undefined => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (OWN_CODE.test(frame.url)) return frame;
+    }
+    return undefined;
+  };
   const selfUs = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i + 1] ?? 0;
@@ -49,6 +62,7 @@ export function selfTimes(
   }
   const functions = new Map<string, SelfTime>();
   const areas = new Map<string, SelfTime>();
+  const callers = new Map<string, SelfTime>();
   let totalUs = 0;
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)!.callFrame;
@@ -64,8 +78,19 @@ export function selfTimes(
     const a = areas.get(area) ?? { name: area, where: '', area, ms: 0, share: 0 };
     a.ms += us / 1000;
     areas.set(area, a);
+    const own = nearestOwnFrame(id);
+    const ownName = own ? own.functionName || '(anonymous)' : '(no gatehouse frame on the stack)';
+    const ownWhere = own ? whereOf(own, repoRoot) : '';
+    const c = callers.get(`${ownName}@${ownWhere}`) ?? { name: ownName, where: ownWhere, area: '', ms: 0, share: 0 };
+    c.ms += us / 1000;
+    callers.set(`${ownName}@${ownWhere}`, c);
   }
   const finish = (list: SelfTime[]) =>
     list.map((t) => ({ ...t, share: totalUs === 0 ? 0 : (t.ms * 1000) / totalUs })).sort((a, b) => b.ms - a.ms);
-  return { functions: finish([...functions.values()]), areas: finish([...areas.values()]), totalMs: totalUs / 1000 };
+  return {
+    functions: finish([...functions.values()]),
+    areas: finish([...areas.values()]),
+    callers: finish([...callers.values()]),
+    totalMs: totalUs / 1000,
+  };
 }
