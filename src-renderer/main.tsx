@@ -1,4 +1,4 @@
-import './zod-without-eval.ts';
+import '../src-main/core/api/zod-without-eval.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiProvider } from './api-context.tsx';

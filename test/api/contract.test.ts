@@ -156,3 +156,23 @@ describe('createApiClient', () => {
     expect(invalid).toEqual([{ type: 'nonsense' }]);
   });
 });
+
+describe('the window CSP', () => {
+  it('runs only the bundle: no inline script or style, no eval, no frames, no plugins, no form posts', async () => {
+    const { WINDOW_CSP } = await import('../../src-main/core/api/index.ts');
+    const directives = new Map(
+      WINDOW_CSP.split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
+    expect(directives.get('default-src')).toEqual(["'none'"]);
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(directives.get('style-src')).toEqual(["'self'"]);
+    expect(directives.get('connect-src')).toEqual(["'self'"]);
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives.get('form-action')).toEqual(["'none'"]);
+    expect(directives.get('base-uri')).toEqual(["'none'"]);
+    expect(directives.get('require-trusted-types-for')).toEqual(["'script'"]);
+    expect(WINDOW_CSP).not.toMatch(/unsafe-|\*|http:/);
+  });
+});

@@ -1,0 +1,87 @@
+import type { ServerInfo, Status } from '../core/api/contract.ts';
+
+/** What a menu item does; the shell maps each to one API call or app function. */
+export type TrayAction =
+  | { kind: 'open-window' }
+  | { kind: 'set-server-enabled'; server: string; enabled: boolean }
+  | { kind: 'sign-in' }
+  | { kind: 'sign-out' }
+  | { kind: 'set-paused'; paused: boolean }
+  | { kind: 'set-start-at-login'; enabled: boolean }
+  | { kind: 'quit' };
+
+export type TrayMenuItem =
+  | { type: 'separator' }
+  | { type: 'label'; label: string }
+  | { type: 'action'; label: string; action: TrayAction; enabled?: boolean; checked?: boolean; toolTip?: string }
+  | { type: 'submenu'; label: string; items: TrayMenuItem[] };
+
+export type TrayMenuInput = {
+  status: Status | undefined;
+  servers: ServerInfo[] | undefined;
+  startAtLogin: boolean;
+  startAtLoginSupported: boolean;
+};
+
+/** The tray menu as data, so its content and order are tested without Electron. */
+export function trayMenuModel(input: TrayMenuInput): TrayMenuItem[] {
+  const { status, servers } = input;
+  const items: TrayMenuItem[] = [
+    { type: 'action', label: 'Open Gatehouse', action: { kind: 'open-window' } },
+    { type: 'separator' },
+  ];
+
+  if (status?.mode === 'org') {
+    items.push(
+      status.user
+        ? { type: 'label', label: `Signed in as ${status.user.email}` }
+        : { type: 'label', label: `Signed out${status.org ? ` of ${status.org.name}` : ''}` },
+      status.user
+        ? { type: 'action', label: 'Sign out', action: { kind: 'sign-out' } }
+        : { type: 'action', label: 'Sign in…', action: { kind: 'sign-in' } },
+      { type: 'separator' },
+    );
+  }
+
+  if (servers && servers.length > 0) {
+    items.push({
+      type: 'submenu',
+      label: 'Servers',
+      items: servers.map((server) => ({
+        type: 'action',
+        label: serverLabel(server),
+        checked: server.enabled,
+        enabled: !server.lockedByPolicy,
+        ...(server.lockedByPolicy && { toolTip: server.lockReason ?? 'Locked by policy' }),
+        action: { kind: 'set-server-enabled', server: server.name, enabled: !server.enabled },
+      })),
+    });
+  } else if (servers) {
+    items.push({ type: 'label', label: 'No servers configured' });
+  }
+
+  if (status) {
+    items.push({
+      type: 'action',
+      label: 'Pause tool calls',
+      checked: status.paused,
+      action: { kind: 'set-paused', paused: !status.paused },
+    });
+  }
+  if (input.startAtLoginSupported) {
+    items.push({
+      type: 'action',
+      label: 'Start at login',
+      checked: input.startAtLogin,
+      action: { kind: 'set-start-at-login', enabled: !input.startAtLogin },
+    });
+  }
+  items.push({ type: 'separator' }, { type: 'action', label: 'Quit Gatehouse', action: { kind: 'quit' } });
+  return items;
+}
+
+function serverLabel(server: ServerInfo): string {
+  if (server.lockedByPolicy) return `${server.name} (locked by policy)`;
+  if (server.state === 'error') return `${server.name} (error)`;
+  return server.name;
+}
