@@ -40,6 +40,8 @@ export async function run(argv: string[]): Promise<number> {
   const url = endpoint(values.url, values.server);
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const { token, problem } = await readToken(dataDir, values.client);
+  // A client that went away closes our stdout: that ends the bridge, it is not a crash to report.
+  process.stdout.on('error', () => undefined);
   await runStdioBridge({
     url,
     token,
