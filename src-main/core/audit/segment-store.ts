@@ -192,10 +192,15 @@ export class SegmentStore {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      // A batch ends where the segment would pass its size limit, so rotation happens on time.
+      const room = this.segmentLimit() - (this.segments.at(-1)?.index.bytes ?? 0);
+      const budget = Math.min(MAX_BATCH_BYTES, room > 0 ? room : this.segmentLimit());
       let bytes = 0;
       let count = 0;
-      while (count < this.queue.length && (count === 0 || bytes < MAX_BATCH_BYTES)) {
-        bytes += this.queue[count]!.line.length;
+      while (count < this.queue.length) {
+        const next = this.queue[count]!.line.length;
+        if (count > 0 && bytes + next > budget) break;
+        bytes += next;
         count++;
       }
       const batch = this.queue.slice(0, count);
@@ -259,12 +264,16 @@ export class SegmentStore {
   private async rotateIfNeeded(): Promise<void> {
     const active = this.segments.at(-1);
     if (!active || active.index.count === 0) return;
-    const full = active.index.bytes >= Math.min(this.limits.maxSegmentBytes, SEGMENT_BYTES_CEILING);
+    const full = active.index.bytes >= this.segmentLimit();
     const old = this.now() - ulidTime(active.index.firstId ?? '') >= this.limits.maxSegmentAgeMs;
     if (!full && !old) return;
     await this.seal(active);
     await this.startSegment();
     await this.applyRetention();
+  }
+
+  private segmentLimit(): number {
+    return Math.min(this.limits.maxSegmentBytes, SEGMENT_BYTES_CEILING);
   }
 
   private async startSegment(): Promise<Segment> {
