@@ -115,7 +115,9 @@ export class ClientConnections {
     const { file, installed, installedWhen } = await this.target(client, entryName);
     const warnings = installed
       ? []
-      : [`${client.displayName} does not look installed (no ${installedWhen}); the config was written for when it is.`];
+      : [
+          `${client.displayName} does not look installed (no ${installedWhen}); Gatehouse writes its config anyway, ready for when it is.`,
+        ];
 
     if (options.dryRun) {
       const content = await readConfigFile(file);
@@ -305,7 +307,8 @@ export class ClientConnections {
     const record = await this.records.load(client.id, entryName);
     const chosen = locations[Math.max(0, installed.indexOf(true))]!;
     const file = record && (await exists(record.file)) ? record.file : await writablePath(chosen.file);
-    return { file, installed: installed.includes(true), installedWhen: chosen.installedWhen };
+    // A config file of its own also counts (Claude Code's ~/.claude.json without ~/.claude).
+    return { file, installed: installed.includes(true) || (await exists(file)), installedWhen: chosen.installedWhen };
   }
 
   private entryTarget(client: ClientDefinition, server: string | undefined, token: string): EntryTarget {
