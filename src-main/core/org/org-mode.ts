@@ -51,6 +51,9 @@ export class OrgMode implements AccessControl {
   private user: SignedInUser | undefined;
   private readonly listeners = new Set<() => void>();
   private policyServerNames = new Set<string>();
+  /** The last policy seen, kept after sign-out so its servers stay listed (off, with the reason). */
+  private lastPolicy: PolicyDocument | undefined;
+  private signingIn = false;
 
   constructor(deps: OrgModeDeps) {
     this.deps = deps;
@@ -91,6 +94,7 @@ export class OrgMode implements AccessControl {
   }
 
   private changed(): void {
+    if (this.signingIn) return; // one change at the end of login(), not a burst of half-states
     for (const listener of this.listeners) listener();
   }
 
@@ -100,9 +104,25 @@ export class OrgMode implements AccessControl {
     if (this.user) await this.startSync();
   }
 
+  /**
+   * Signs in. The IdP grants tokens only for the resources asked for at sign-in, and which servers
+   * get the user's token is known only from the policy, which needs a sign-in to fetch: so when
+   * the policy names resources the first sign-in did not cover, sign in once more for them (the
+   * IdP's session makes that second round a redirect, not a form).
+   */
   async login(options: { loginHint?: string } = {}): Promise<SignedInUser> {
-    this.user = await this.auth.login(options);
-    await this.startSync();
+    this.signingIn = true;
+    try {
+      this.user = await this.auth.login(options);
+      await this.startSync();
+      const granted = new Set((await this.auth.sessionInfo())?.resources ?? []);
+      const wanted = this.resourcesForSignIn();
+      if (wanted.some((r) => !granted.has(r))) {
+        this.user = await this.auth.login({ ...options, resources: wanted });
+      }
+    } finally {
+      this.signingIn = false;
+    }
     this.changed();
     return this.user;
   }
@@ -175,8 +195,8 @@ export class OrgMode implements AccessControl {
 
   /** Every server the gateway should know, each enabled only where the policy and the user allow it. */
   servers(): ServerConfig[] {
-    const state = this.enforceable();
-    const policy = 'policy' in state ? state.policy : this.sync?.current();
+    const policy = this.sync?.current() ?? this.lastPolicy;
+    this.lastPolicy = policy;
     const orgServers = policy ? serversFromPolicy(policy) : [];
     this.policyServerNames = new Set(orgServers.map((s) => s.name));
     const personal = this.deps.personalServers.filter((s) => !this.policyServerNames.has(s.name));

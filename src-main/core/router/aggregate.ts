@@ -123,11 +123,7 @@ export class Aggregate {
       );
     }
     if (!entry.enabled) {
-      return this.unknown(
-        session,
-        request,
-        `Server '${parts.server}' is turned off in Gatehouse; turn it on in the Gatehouse window to use '${parts.name}'.`,
-      );
+      return this.unknown(session, request, session.offReason(parts.server, parts.name));
     }
     const upstreamRequest = { ...request, params: { ...request.params, name: parts.name } };
     await session.forward(entry, request, upstreamRequest, parts.name);

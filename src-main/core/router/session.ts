@@ -96,6 +96,13 @@ export class DownstreamSession {
     this.who = { sessionId: options.id, localClientId: options.localClientId };
   }
 
+  /** Why a server that is off cannot be used: the policy's reason, else the user's own toggle. */
+  offReason(server: string, what?: string): string {
+    const decision = this.router.access.server(server, this.who);
+    if (!decision.allow) return decision.reason;
+    return `Server '${server}' is turned off in Gatehouse; turn it on in the Gatehouse window${what ? ` to use '${what}'` : ''}.`;
+  }
+
   /** Does this session see `server` (its scope, and the server is on)? */
   attachedTo(server: string): boolean {
     return this.scope.kind === 'aggregate' || this.scope.name === server;
@@ -190,11 +197,7 @@ export class DownstreamSession {
   private async forwardToServer(server: string, request: JsonRpcRequest): Promise<void> {
     const entry = this.router.pool.get(server);
     if (!entry || !entry.enabled) {
-      return this.fail(
-        request.id,
-        ErrorCode.UpstreamUnavailable,
-        `Server '${server}' is turned off in Gatehouse; turn it on in the Gatehouse window.`,
-      );
+      return this.fail(request.id, ErrorCode.UpstreamUnavailable, this.offReason(server));
     }
     const named = NAMED[request.method];
     const name = named ? (request.params?.[named.key] as string | undefined) : undefined;
