@@ -1,8 +1,12 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_PORT, defaultDataDir } from '../../core/config/index.ts';
+import { openInSystemBrowser } from '../../core/auth/index.ts';
 import { createGateway } from '../../core/gateway/index.ts';
+import { loadOrgConfig, PolicyError } from '../../core/policy/index.ts';
+import { openHeadlessSecretStore } from '../../core/secrets/index.ts';
 import { CliError } from '../cli-error.ts';
 
 const HELP = `Usage: gatehouse serve [--config FILE] [--port N] [--data-dir DIR]
@@ -44,12 +48,29 @@ export async function run(argv: string[]): Promise<number> {
       ? defaultConfig
       : undefined;
 
+  // Org mode when IT installed a managed config or the user joined an org (`gatehouse login --org`).
+  let orgResult;
+  try {
+    orgResult = await loadOrgConfig({ platform: process.platform, env: process.env, homeDir: os.homedir(), dataDir });
+  } catch (error) {
+    if (error instanceof PolicyError) throw new CliError(error.message);
+    throw error;
+  }
+  for (const warning of orgResult.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const secretStore = orgResult.mode === 'personal' ? undefined : openHeadlessSecretStore(dataDir);
+  const storeWarning = secretStore?.describe().warning;
+  if (storeWarning) process.stderr.write(`warning: ${storeWarning}\n`);
+
   let gateway;
   try {
     gateway = await createGateway({
       dataDir,
       port,
       ...(configFile && { configFile }),
+      ...(orgResult.mode !== 'personal' &&
+        secretStore && {
+          org: { org: orgResult.config, secretStore, openBrowser: openInSystemBrowser, allowInsecureHttp: true },
+        }),
       log: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (error) {
@@ -58,9 +79,14 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const names = gateway.pool.all().map((e) => e.config.name);
+  const orgLine =
+    orgResult.mode === 'personal'
+      ? 'Personal mode (no org configured).'
+      : `Org: ${orgResult.config.orgName ?? orgResult.config.issuer}. Sign in with 'gatehouse login' if you are not signed in yet.`;
   process.stdout.write(
     [
       `Gatehouse is running (data dir ${dataDir}).`,
+      orgLine,
       `  all servers:  ${gateway.endpoint}`,
       ...names.map((n) => `  ${n.padEnd(12)}  ${gateway.serverEndpoint(n)}`),
       names.length === 0 ? `  (no servers configured: pass --config FILE or create ${defaultConfig})` : '',

@@ -2,6 +2,7 @@ import type { ServerConfig } from '../config/index.ts';
 import { createAuthClient, type AuthClient, type SignedInUser } from '../auth/index.ts';
 import { buildUpstreamHeaders, resourcesToRequest } from '../identity/index.ts';
 import {
+  clearPolicyCache,
   createPolicySync,
   decide,
   isPolicyUsable,
@@ -15,6 +16,8 @@ import type { AccessControl, AccessDecision, ItemKind } from '../router/index.ts
 import type { SecretStore } from '../secrets/index.ts';
 import type { HeaderSource } from '../upstream/index.ts';
 import { serversFromPolicy } from './policy-servers.ts';
+
+const STORE_WATCH_MS = 2_000;
 
 export type OrgModeDeps = {
   dataDir: string;
@@ -54,6 +57,7 @@ export class OrgMode implements AccessControl {
   /** The last policy seen, kept after sign-out so its servers stay listed (off, with the reason). */
   private lastPolicy: PolicyDocument | undefined;
   private signingIn = false;
+  private watch: NodeJS.Timeout | undefined;
 
   constructor(deps: OrgModeDeps) {
     this.deps = deps;
@@ -98,10 +102,28 @@ export class OrgMode implements AccessControl {
     for (const listener of this.listeners) listener();
   }
 
-  /** Restores a previous sign-in (no browser) and starts syncing the policy if there is one. */
+  /**
+   * Restores a previous sign-in (no browser) and starts syncing the policy if there is one. A
+   * sign-in or sign-out made by another process (`gatehouse login` next to `gatehouse serve`) is
+   * picked up within a couple of seconds.
+   */
   async start(): Promise<void> {
     this.user = await this.auth.currentUser();
     if (this.user) await this.startSync();
+    this.watch = setInterval(() => void this.followStore(), STORE_WATCH_MS);
+    this.watch.unref();
+  }
+
+  private async followStore(): Promise<void> {
+    if (this.signingIn) return;
+    const stored = await this.auth.currentUser().catch(() => undefined);
+    if (stored && stored.sub !== this.user?.sub) {
+      this.user = stored;
+      await this.startSync();
+      this.changed();
+    } else if (!stored && this.user) {
+      await this.signedOut();
+    }
   }
 
   /**
@@ -138,6 +160,8 @@ export class OrgMode implements AccessControl {
     const sync = this.sync;
     this.sync = undefined;
     await sync?.stop();
+    // The next user of this laptop must not start from this user's policy.
+    await clearPolicyCache(this.deps.dataDir).catch(() => {});
     // Org servers stop at once: nothing runs for a user who is not signed in.
     this.changed();
   }
@@ -262,6 +286,7 @@ export class OrgMode implements AccessControl {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watch);
     await this.sync?.stop();
   }
 }
