@@ -1,0 +1,155 @@
+// `npm run package:check`: proves electron-builder.yml and the app's contents in CI, where the
+// Electron binary cannot be downloaded. Builds the app, then runs
+// `electron-builder --linux dir --publish never` against a stand-in Electron dist (an executable
+// script named `electron` that carries Electron's fuse wire, so the fuses are really flipped), and
+// checks what landed in app.asar and resources and how the fuses were set. A config error, a
+// missing file or a broken `files` glob fails the run with electron-builder's own message.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { extractFile, listPackage } from '@electron/asar';
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
+import { ensureRendererBuilt, repoRoot } from './renderer-build.ts';
+
+const bin = (name: string) => path.join(repoRoot, 'node_modules', '.bin', name);
+
+async function main(): Promise<number> {
+  const temp = await fs.mkdtemp(path.join(os.tmpdir(), 'gatehouse-package-check-'));
+  try {
+    await ensureRendererBuilt(log);
+    log('Compiling the main process (tsc -p tsconfig.build.json) and bundling the preload…');
+    await fs.rm(path.join(repoRoot, 'dist-main'), { recursive: true, force: true });
+    await run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+    await run(bin('vite'), ['build', '--mode', 'preload', '--logLevel', 'warn']);
+
+    const electronDist = path.join(temp, 'electron-dist');
+    await fs.mkdir(electronDist);
+    await fs.writeFile(path.join(electronDist, 'electron'), standInElectron(), { mode: 0o755 });
+    const output = path.join(temp, 'release');
+    log('Running electron-builder --linux dir with a stand-in Electron…');
+    await run(bin('electron-builder'), [
+      '--linux',
+      'dir',
+      '--publish',
+      'never',
+      `-c.electronDist=${electronDist}`,
+      `-c.directories.output=${output}`,
+    ]);
+
+    const problems = await checkOutput(path.join(output, 'linux-unpacked'));
+    if (problems.length) {
+      process.stderr.write(
+        `package:check found problems in the packaged app:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+      );
+      return 1;
+    }
+    log('package:check passed: electron-builder.yml is valid and the app contains what it needs.');
+    return 0;
+  } finally {
+    await fs.rm(temp, { recursive: true, force: true });
+  }
+}
+
+// The fuse wire as Electron ships it: sentinel, wire version 1, 8 fuses, each '1' (on) or '0' (off).
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const ELECTRON_DEFAULT_FUSES = '10110001';
+
+function standInElectron(): Buffer {
+  return Buffer.concat([
+    Buffer.from('#!/bin/sh\necho "stand-in Electron for package:check" >&2\nexit 1\n# '),
+    Buffer.from(FUSE_SENTINEL),
+    Buffer.from([1, ELECTRON_DEFAULT_FUSES.length]),
+    Buffer.from(ELECTRON_DEFAULT_FUSES),
+    Buffer.from('\n'),
+  ]);
+}
+
+/** The fuses electron-builder.yml sets ('0' off, '1' on); see the comment there on runAsNode. */
+const EXPECTED_FUSES: [FuseV1Options, '0' | '1'][] = [
+  [FuseV1Options.RunAsNode, '0'],
+  [FuseV1Options.EnableCookieEncryption, '1'],
+  [FuseV1Options.EnableNodeOptionsEnvironmentVariable, '0'],
+  [FuseV1Options.EnableNodeCliInspectArguments, '0'],
+  [FuseV1Options.EnableEmbeddedAsarIntegrityValidation, '1'],
+  [FuseV1Options.OnlyLoadAppFromAsar, '1'],
+  [FuseV1Options.GrantFileProtocolExtraPrivileges, '0'],
+];
+
+async function checkOutput(unpacked: string): Promise<string[]> {
+  const problems: string[] = [];
+  const asar = path.join(unpacked, 'resources', 'app.asar');
+  const files = new Set(listPackage(asar, { isPack: false }).map((f) => f.replaceAll('\\', '/')));
+  const required = [
+    '/package.json',
+    '/dist-main/shell/main.js',
+    '/dist-main/shell/preload.cjs',
+    '/dist-main/core/api/index.js',
+    '/dist-main/cli/commands/bridge.js',
+    '/dist-renderer/index.html',
+    '/node_modules/@modelcontextprotocol/sdk/package.json',
+    '/node_modules/zod/package.json',
+    '/node_modules/electron-store/package.json',
+  ];
+  for (const file of required) if (!files.has(file)) problems.push(`app.asar lacks ${file}`);
+  for (const file of files) {
+    if (/^\/node_modules\/(react|react-dom)\//.test(file))
+      problems.push(`app.asar carries ${file} (React belongs in the window bundle only)`);
+    if (/^\/(src-main|src-renderer|test)\//.test(file) || file.endsWith('.map'))
+      problems.push(`app.asar carries source file ${file}`);
+  }
+  if (![...files].some((f) => /^\/dist-renderer\/assets\/index-[\w-]+\.js$/.test(f)))
+    problems.push('app.asar lacks the window bundle (dist-renderer/assets/index-*.js)');
+  const metadata = JSON.parse(extractFile(asar, 'package.json').toString('utf8')) as { main?: string };
+  if (metadata.main !== 'dist-main/shell/main.js')
+    problems.push(`package.json in app.asar has main '${metadata.main}', expected dist-main/shell/main.js`);
+  for (const icon of ['tray-signed-in.png', 'tray-error@2x.png', 'trayTemplate.png']) {
+    await fs
+      .access(path.join(unpacked, 'resources', 'tray', icon))
+      .catch(() => problems.push(`resources/tray lacks ${icon}`));
+  }
+  const executable = path.join(unpacked, 'gatehouse');
+  if (
+    await fs.access(executable).then(
+      () => false,
+      () => true,
+    )
+  ) {
+    problems.push('the app executable linux-unpacked/gatehouse is missing');
+    return problems;
+  }
+  const wire = (await getCurrentFuseWire(executable)) as unknown as Record<number, number>;
+  for (const [fuse, expected] of EXPECTED_FUSES) {
+    const actual = String.fromCharCode(wire[fuse]!);
+    if (actual !== expected) problems.push(`fuse ${FuseV1Options[fuse]} is '${actual}', expected '${expected}'`);
+  }
+  return problems;
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(command)} ${args.join(' ')} failed (exit code ${code}).`)),
+    );
+  });
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    process.stderr.write(`package:check failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
