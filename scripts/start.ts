@@ -1,0 +1,134 @@
+// `npm start`: the app from a checkout. Builds the window if its sources changed, then starts
+// Electron; where Electron cannot start (its binary is not installed, or there is no display), it
+// says so and runs headless: `gatehouse serve` plus the window in the browser, at a link that
+// carries the window's local token. Arguments after `--` go to the app or to `gatehouse serve`.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT, defaultDataDir } from '../src-main/core/config/paths.ts';
+import { windowUrl } from '../src-main/core/api/window-url.ts';
+import { LocalTokenStore } from '../src-main/core/tokens/index.ts';
+import { ensureRendererBuilt, repoRoot } from './renderer-build.ts';
+
+/** The local client id whose token the browser window uses (revocable on its own). */
+const WINDOW_CLIENT_ID = 'window';
+
+async function main(argv: string[]): Promise<number> {
+  await ensureRendererBuilt(log);
+  const electron = electronProblem();
+  if (!electron.problem) return runElectron(electron.path, argv);
+  log(`Electron cannot start here: ${electron.problem}.`);
+  log('Running Gatehouse headless instead; the window opens in your browser.\n');
+  return runHeadless(argv);
+}
+
+/** Where Electron's binary is, or why it cannot run (checked without `require('electron')`, which would try to download it). */
+function electronProblem(): { path: string; problem?: undefined } | { problem: string } {
+  const packageDir = path.join(repoRoot, 'node_modules', 'electron');
+  let relative: string;
+  try {
+    relative = fs.readFileSync(path.join(packageDir, 'path.txt'), 'utf8').trim();
+  } catch {
+    return {
+      problem:
+        "its binary is not installed (no node_modules/electron/path.txt; run 'npx install-electron' where downloads work)",
+    };
+  }
+  const binary = path.join(packageDir, 'dist', relative);
+  if (!fs.existsSync(binary)) return { problem: `its binary ${binary} is missing` };
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return { problem: 'there is no display (DISPLAY and WAYLAND_DISPLAY are not set)' };
+  }
+  return { path: binary };
+}
+
+async function runElectron(binary: string, argv: string[]): Promise<number> {
+  log('Compiling the main process for Electron…');
+  await run(path.join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json']);
+  await run(path.join(repoRoot, 'node_modules', '.bin', 'vite'), ['build', '--mode', 'preload', '--logLevel', 'warn']);
+  return forward(
+    spawn(binary, [path.join(repoRoot, 'dist-main', 'shell', 'main.js'), ...argv], { cwd: repoRoot, stdio: 'inherit' }),
+  );
+}
+
+async function runHeadless(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: { port: { type: 'string' }, 'data-dir': { type: 'string' } },
+  });
+  const port = typeof values.port === 'string' ? Number(values.port) : DEFAULT_PORT;
+  const dataDir = path.resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir());
+  const child = spawn(process.execPath, [path.join(repoRoot, 'src-main', 'cli', 'main.ts'), 'serve', ...argv], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  const exited = forward(child);
+  if (port !== 0 && (await waitForGateway(port, child))) {
+    const token = await new LocalTokenStore(dataDir).getOrCreate(WINDOW_CLIENT_ID);
+    log(
+      `\n  Open Gatehouse in your browser:\n\n    ${windowUrl(`http://127.0.0.1:${port}`, token)}\n\n  The link holds this window's access token: do not share it.\n`,
+    );
+  }
+  return exited;
+}
+
+/** Polls the listener's health route until it answers, the child exits, or 30 s pass. */
+async function waitForGateway(port: number, child: ReturnType<typeof spawn>): Promise<boolean> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+/** Passes Ctrl-C and SIGTERM to the child (which stops its MCP servers) and returns its exit code. */
+function forward(child: ReturnType<typeof spawn>): Promise<number> {
+  const relay = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const onInt = relay('SIGINT');
+  const onTerm = relay('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(command)} ${args.join(' ')} failed (exit code ${code}).`)),
+    );
+  });
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    process.stderr.write(`npm start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
