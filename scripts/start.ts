@@ -16,15 +16,15 @@ const WINDOW_CLIENT_ID = 'window';
 
 async function main(argv: string[]): Promise<number> {
   await ensureRendererBuilt(log);
-  const electron = electronProblem();
-  if (!electron.problem) return runElectron(electron.path, argv);
+  const electron = findElectron();
+  if (electron.ok) return runElectron(electron.path, argv);
   log(`Electron cannot start here: ${electron.problem}.`);
   log('Running Gatehouse headless instead; the window opens in your browser.\n');
   return runHeadless(argv);
 }
 
 /** Where Electron's binary is, or why it cannot run (checked without `require('electron')`, which would try to download it). */
-function electronProblem(): { path: string; problem?: undefined } | { problem: string } {
+function findElectron(): { ok: true; path: string } | { ok: false; problem: string } {
   const packageDir = path.join(repoRoot, 'node_modules', 'electron');
   let relative: string;
   try {
@@ -36,11 +36,11 @@ function electronProblem(): { path: string; problem?: undefined } | { problem: s
     };
   }
   const binary = path.join(packageDir, 'dist', relative);
-  if (!fs.existsSync(binary)) return { problem: `its binary ${binary} is missing` };
+  if (!fs.existsSync(binary)) return { ok: false, problem: `its binary ${binary} is missing` };
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
-    return { problem: 'there is no display (DISPLAY and WAYLAND_DISPLAY are not set)' };
+    return { ok: false, problem: 'there is no display (DISPLAY and WAYLAND_DISPLAY are not set)' };
   }
-  return { path: binary };
+  return { ok: true, path: binary };
 }
 
 async function runElectron(binary: string, argv: string[]): Promise<number> {
