@@ -31,6 +31,7 @@ function findElectron(): { ok: true; path: string } | { ok: false; problem: stri
     relative = fs.readFileSync(path.join(packageDir, 'path.txt'), 'utf8').trim();
   } catch {
     return {
+      ok: false,
       problem:
         "its binary is not installed (no node_modules/electron/path.txt; run 'npx install-electron' where downloads work)",
     };
