@@ -7,12 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, defaultDataDir } from '../src-main/core/config/paths.ts';
-import { windowUrl } from '../src-main/core/api/window-url.ts';
+import { WINDOW_CLIENT_ID, windowUrl } from '../src-main/core/api/index.ts';
 import { LocalTokenStore } from '../src-main/core/tokens/index.ts';
 import { ensureRendererBuilt, repoRoot } from './renderer-build.ts';
-
-/** The local client id whose token the browser window uses (revocable on its own). */
-const WINDOW_CLIENT_ID = 'window';
 
 async function main(argv: string[]): Promise<number> {
   await ensureRendererBuilt(log);

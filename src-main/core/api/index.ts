@@ -54,4 +54,5 @@ export { WINDOW_CSP, windowSecurityHeaders } from './csp.ts';
 export { ipcChannels, IPC_EVENT_CHANNEL } from './ipc.ts';
 export type { GatehouseBridge } from './ipc.ts';
 export { windowUrl } from './window-url.ts';
+export { windowRoutes, defaultRendererRoot, WINDOW_CLIENT_ID } from './window-routes.ts';
 export { matchesAuditFilter, auditSearchText } from './audit-filter.ts';
