@@ -2,6 +2,9 @@
 // (client → `gatehouse serve` → upstream), interleaved in one run. Prints a table against the
 // targets of issue 2 and, as the last line, one JSON object with every figure and verdict.
 // BENCH_QUICK=1 for a ~30 s smoke run; sizes and iterations: bench/lib/settings.ts.
+// BENCH_GATEWAY_NODE_ARGS="--max-semi-space-size=4 …" passes V8/Node flags to the gateway process
+// (experiments); BENCH_GATEWAY_CLI=path/to/main.js runs another gateway entry (a bundled build);
+// BENCH_KEEP=1 keeps the temp dir with the configs and the gateway logs.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,6 +82,7 @@ async function run(settings: BenchSettings, workDir: string): Promise<Figures> {
     dataDir,
     workDir,
     label: 'gateway',
+    nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
   });
   const startToReady = [gateway.startToReadyMs];
   progress(`gateway pid ${gateway.pid} ready in ${gateway.startToReadyMs.toFixed(0)} ms`);

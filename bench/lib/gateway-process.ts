@@ -8,7 +8,8 @@ import { LocalTokenStore } from '../../src-main/core/tokens/index.ts';
 import { nodeBinary, REPO_ROOT, spawnTracked, stopChild, waitForLine } from './children.ts';
 import { LeanSession } from './lean-client.ts';
 
-const CLI = path.join(REPO_ROOT, 'src-main', 'cli', 'main.ts');
+/** The `gatehouse` entry; BENCH_GATEWAY_CLI points the bench at another one (a bundled build). */
+const CLI = path.resolve(REPO_ROOT, process.env.BENCH_GATEWAY_CLI || path.join('src-main', 'cli', 'main.ts'));
 const START_TIMEOUT_MS = 30_000;
 
 export type GatewayProcess = {
@@ -26,7 +27,7 @@ export type GatewayProcess = {
 /** The `mcpServers` document `gatehouse serve --config` reads. */
 export type McpServersConfig = { mcpServers: Record<string, Record<string, unknown>> };
 
-export async function mintToken(dataDir: string): Promise<string> {
+async function mintToken(dataDir: string): Promise<string> {
   return new LocalTokenStore(dataDir).getOrCreate('bench');
 }
 
