@@ -1,29 +1,35 @@
 import type { AuditRecord } from '../../src-main/core/api/contract.ts';
+import { auditClientLabel } from '../../src-main/core/api/audit-filter.ts';
 import { CopyButton } from '../components/controls.tsx';
 import { JsonView } from '../components/JsonView.tsx';
 import { formatDateTime, formatLatency } from '../format.ts';
 import { OutcomeBadge } from './outcome.tsx';
 
-/** Fields shown in their own place; anything else the audit module adds is listed under "More". */
+/** Fields shown in their own place; anything else the audit module records is listed under "More". */
 const SHOWN = new Set([
   'id',
-  'time',
+  'startedAt',
   'server',
-  'tool',
+  'method',
+  'name',
   'client',
   'user',
   'outcome',
-  'latencyMs',
+  'latency',
   'params',
-  'response',
+  'result',
   'error',
-  'rule',
-  'reason',
+  'denyRule',
 ]);
 
 export function LogDetail(props: { record: AuditRecord; onClose(): void }) {
   const { record } = props;
   const extra = Object.fromEntries(Object.entries(record).filter(([key]) => !SHOWN.has(key)));
+  // For tools/call the interesting part of the params is the tool's arguments.
+  const params = record.params as { arguments?: unknown } | undefined;
+  const argumentsOnly =
+    record.method === 'tools/call' && params !== null && typeof params === 'object' && 'arguments' in params;
+  const client = record.client;
 
   return (
     <aside
@@ -34,9 +40,11 @@ export function LogDetail(props: { record: AuditRecord; onClose(): void }) {
       <header className="log-detail-header">
         <div>
           <h2 id="log-detail-title" tabIndex={-1}>
-            {record.tool}
+            {record.name ?? record.method}
           </h2>
-          <p className="muted">on {record.server}</p>
+          <p className="muted">
+            {record.method} on {record.server}
+          </p>
         </div>
         <button type="button" className="button button-quiet" onClick={props.onClose} aria-label="Close details">
           ✕
@@ -48,33 +56,36 @@ export function LogDetail(props: { record: AuditRecord; onClose(): void }) {
           <OutcomeBadge outcome={record.outcome} />
         </dd>
         <dt>Time</dt>
-        <dd>{formatDateTime(record.time)}</dd>
-        {record.latencyMs !== undefined && (
+        <dd>{formatDateTime(record.startedAt)}</dd>
+        {record.latency && (
           <>
             <dt>Latency</dt>
-            <dd className="mono">{formatLatency(record.latencyMs)}</dd>
-          </>
-        )}
-        <dt>Client</dt>
-        <dd>{record.client ?? '—'}</dd>
-        {record.user && (
-          <>
-            <dt>User</dt>
-            <dd>{record.user}</dd>
-          </>
-        )}
-        {record.rule && (
-          <>
-            <dt>Rule</dt>
-            <dd>
-              <code>{record.rule}</code>
+            <dd className="mono">
+              {formatLatency(record.latency.totalMs)}
+              {record.latency.upstreamMs !== undefined && (
+                <span className="muted"> ({formatLatency(record.latency.upstreamMs)} in the server)</span>
+              )}
             </dd>
           </>
         )}
-        {record.reason && (
+        <dt>Client</dt>
+        <dd>
+          {auditClientLabel(record) ?? '—'}
+          {client?.version && <span className="muted"> {client.version}</span>}
+          {client?.localTokenId && client.name && <span className="muted"> (token {client.localTokenId})</span>}
+        </dd>
+        {record.user && (
           <>
-            <dt>Reason</dt>
-            <dd>{record.reason}</dd>
+            <dt>User</dt>
+            <dd>{record.user.email ?? record.user.sub}</dd>
+          </>
+        )}
+        {record.denyRule && (
+          <>
+            <dt>Rule</dt>
+            <dd>
+              <code>{record.denyRule}</code>
+            </dd>
           </>
         )}
         {record.error && (
@@ -84,10 +95,10 @@ export function LogDetail(props: { record: AuditRecord; onClose(): void }) {
           </>
         )}
       </dl>
-      <h3>Parameters</h3>
-      <JsonView value={record.params} label="Parameters as JSON" />
-      <h3>Response</h3>
-      <JsonView value={record.response} label="Response as JSON" />
+      <h3>{argumentsOnly ? 'Arguments' : 'Parameters'}</h3>
+      <JsonView value={argumentsOnly ? params.arguments : record.params} label="Parameters as JSON" />
+      <h3>Result</h3>
+      <JsonView value={record.result} label="Result as JSON" />
       {Object.keys(extra).length > 0 && (
         <>
           <h3>More</h3>

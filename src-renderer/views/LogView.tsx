@@ -1,6 +1,11 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
-import { auditSearchText, isEmptyAuditFilter, matchesAuditFilter } from '../../src-main/core/api/audit-filter.ts';
+import {
+  auditClientLabel,
+  auditSearchText,
+  isEmptyAuditFilter,
+  matchesAuditFilter,
+} from '../../src-main/core/api/audit-filter.ts';
 import type { AuditFilter, AuditRecord } from '../../src-main/core/api/contract.ts';
 import { useApi, useGatewayEvents, useResource, useStreamState } from '../api-context.tsx';
 import { ErrorNote } from '../components/controls.tsx';
@@ -8,7 +13,7 @@ import { VirtualList } from '../components/VirtualList.tsx';
 import { formatClock, formatLatency } from '../format.ts';
 import { LogBuffer } from '../log/log-buffer.ts';
 import { LogDetail } from './LogDetail.tsx';
-import { OutcomeBadge } from './outcome.tsx';
+import { OUTCOME_LABELS, OutcomeBadge } from './outcome.tsx';
 
 const ROW_HEIGHT = 34;
 const PAGE_SIZE = 500;
@@ -33,8 +38,9 @@ function newSession(): Session {
 function noteFacets(session: Session, records: AuditRecord[]): void {
   for (const r of records) {
     session.facets.servers.add(r.server);
-    session.facets.tools.add(r.tool);
-    if (r.client) session.facets.clients.add(r.client);
+    if (r.name) session.facets.tools.add(r.name);
+    const client = auditClientLabel(r);
+    if (client) session.facets.clients.add(client);
   }
 }
 
@@ -220,8 +226,8 @@ export function LogView() {
         <FilterSelect
           label="Outcome"
           value={filter.outcome}
-          options={['ok', 'denied', 'error']}
-          labels={{ ok: 'OK', denied: 'Denied', error: 'Error' }}
+          options={Object.keys(OUTCOME_LABELS)}
+          labels={OUTCOME_LABELS}
           onChange={(v) => setField('outcome', v)}
         />
         <FilterSelect
@@ -297,14 +303,16 @@ export function LogView() {
                     data-record-id={record.id}
                     onClick={() => select(row)}
                   >
-                    <span className="mono">{formatClock(record.time)}</span>
+                    <span className="mono">{formatClock(record.startedAt)}</span>
                     <span className="ellipsis">{record.server}</span>
-                    <span className="ellipsis strong">{record.tool}</span>
-                    <span className="ellipsis muted">{record.client ?? '—'}</span>
+                    <span className="ellipsis strong" title={record.method}>
+                      {record.name ?? record.method}
+                    </span>
+                    <span className="ellipsis muted">{auditClientLabel(record) ?? '—'}</span>
                     <span>
                       <OutcomeBadge outcome={record.outcome} />
                     </span>
-                    <span className="num mono">{formatLatency(record.latencyMs)}</span>
+                    <span className="num mono">{formatLatency(record.latency?.totalMs)}</span>
                   </div>
                 );
               }}

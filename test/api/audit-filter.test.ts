@@ -4,13 +4,14 @@ import type { AuditRecord } from '../../src-main/core/api/index.ts';
 import { tokenFromFragment, windowUrl } from '../../src-main/core/api/window-url.ts';
 
 const record: AuditRecord = {
-  id: '1',
-  time: '2026-11-27T10:00:00Z',
+  id: '01JDXYZ',
+  startedAt: '2026-11-27T10:00:00.000Z',
   server: 'memory',
-  tool: 'create_entities',
-  client: 'cursor',
+  method: 'tools/call',
+  name: 'create_entities',
+  client: { name: 'cursor-vscode', version: '1.2', localTokenId: 'cursor' },
   outcome: 'denied',
-  params: { entities: [{ name: 'Project Falcon' }] },
+  params: { name: 'create_entities', arguments: { entities: [{ name: 'Project "Falcon"' }] } },
 };
 
 describe('matchesAuditFilter', () => {

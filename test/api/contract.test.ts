@@ -1,4 +1,8 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openAuditLog } from '../../src-main/core/audit/index.ts';
 import {
   apiMethodNames,
   ApiError,
@@ -30,22 +34,36 @@ describe('the method table', () => {
     expect(ipcChannels.getStatus).toBe('gatehouse:api:getStatus');
   });
 
-  it('keeps fields of audit records and clients it does not know (the audit and clients modules own them)', () => {
-    const record = gatewayMethods.queryAudit.output.parse({
-      records: [
-        {
-          id: '1',
-          time: '2026-11-27T10:00:00Z',
-          server: 's',
-          tool: 't',
-          outcome: 'ok',
-          schemaVersion: 3,
-          session: 'abc',
-        },
-      ],
-      nextCursor: null,
-    });
-    expect(record.records[0]).toMatchObject({ schemaVersion: 3, session: 'abc' });
+  it("reads the audit module's real records and its query pages, keeping every field for the detail pane", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'gatehouse-contract-audit-'));
+    const log = await openAuditLog({ dir });
+    try {
+      const written = log.append({
+        startedAt: Date.now() - 12,
+        server: 'memory',
+        method: 'tools/call',
+        name: 'read_graph',
+        client: { name: 'cursor-vscode', version: '1.0', localTokenId: 'cursor' },
+        params: { name: 'read_graph', arguments: { depth: 2 } },
+        result: { content: [{ type: 'text', text: 'graph' }] },
+        outcome: 'ok',
+      });
+      const page = gatewayMethods.queryAudit.output.parse(await log.query({ server: 'memory', limit: 10 }));
+      expect(page.records).toHaveLength(1);
+      expect(page.records[0]).toEqual(written);
+      expect(page.records[0]).toMatchObject({
+        name: 'read_graph',
+        client: { localTokenId: 'cursor' },
+        latency: { totalMs: expect.any(Number) },
+      });
+      expect(Object.keys(page.records[0]!)).toEqual(
+        expect.arrayContaining(['schemaVersion', 'hash', 'prevHash', 'redaction']),
+      );
+      expect(GatewayEventSchema.safeParse({ type: 'audit', record: written }).success).toBe(true);
+    } finally {
+      await log.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts only https org URLs, or http to this machine', () => {

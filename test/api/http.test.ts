@@ -163,11 +163,10 @@ describe('GET /api/events', () => {
     const stopListening = client.subscribe((e) => events.push(e));
     await expect.poll(() => api.listenerCount()).toBe(1);
     const record = api.addRecord({
-      time: new Date().toISOString(),
       server: 'memory',
-      tool: 'read_graph',
+      name: 'read_graph',
       outcome: 'ok',
-      params: { a: 'line1\nline2' },
+      params: { name: 'read_graph', arguments: { a: 'line1\nline2' } },
     });
     api.emit({ type: 'changed', topic: 'servers' });
     await expect.poll(() => events.length).toBe(3);

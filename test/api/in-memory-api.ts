@@ -16,7 +16,8 @@ import { ApiError, matchesAuditFilter } from '../../src-main/core/api/index.ts';
 
 export type InMemoryApi = GatewayApi & {
   emit(event: GatewayEvent): void;
-  addRecord(record: Omit<AuditRecord, 'id'> & { id?: string }): AuditRecord;
+  /** Appends a record (a tools/call now, unless said otherwise) and streams it to subscribers. */
+  addRecord(record: Pick<AuditRecord, 'server' | 'outcome'> & Partial<AuditRecord>): AuditRecord;
   readonly records: AuditRecord[];
   readonly calls: { method: string; input: unknown }[];
   listenerCount(): number;
@@ -145,7 +146,12 @@ export function createInMemoryApi(): InMemoryApi {
     listenerCount: () => listeners.size,
     emit,
     addRecord(partial) {
-      const full = { ...partial, id: partial.id ?? `r${nextId++}` } as AuditRecord;
+      const full: AuditRecord = {
+        id: `r${nextId++}`,
+        startedAt: new Date().toISOString(),
+        method: 'tools/call',
+        ...partial,
+      };
       records.push(full);
       emit({ type: 'audit', record: full });
       return full;

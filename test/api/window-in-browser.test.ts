@@ -27,16 +27,19 @@ afterAll(async () => {
   await server?.close();
 });
 
-function makeRecord(i: number): Omit<AuditRecord, 'id'> & { id: string } {
+function makeRecord(i: number): AuditRecord {
+  const name = i % 2 ? 'read_graph' : 'echo';
   return {
     id: `bulk-${i}`,
-    time: new Date(Date.UTC(2026, 10, 27, 9, 0, 0) + i * 10).toISOString(),
+    startedAt: new Date(Date.UTC(2026, 10, 27, 9, 0, 0) + i * 10).toISOString(),
     server: i % 2 ? 'memory' : 'everything',
-    tool: i % 2 ? 'read_graph' : 'echo',
-    client: 'cursor',
+    method: 'tools/call',
+    name,
+    client: { name: 'cursor-vscode', localTokenId: 'cursor' },
     outcome: i % 10 === 0 ? 'denied' : 'ok',
-    latencyMs: i % 300,
-    params: { n: i },
+    latency: { totalMs: i % 300 },
+    params: { name, arguments: { n: i } },
+    result: { content: [{ type: 'text', size: 4, text: `#${i}` }] },
   };
 }
 
@@ -156,7 +159,8 @@ describe('the window in a browser', () => {
       const detail = page.getByRole('complementary');
       await detail.getByRole('heading', { level: 2 }).waitFor();
       const record = api.records.find((r) => r.id === id)!;
-      expect(await detail.getByLabel('Parameters as JSON').textContent()).toBe(JSON.stringify(record.params, null, 2));
+      const args = (record.params as { arguments: unknown }).arguments;
+      expect(await detail.getByLabel('Parameters as JSON').textContent()).toBe(JSON.stringify(args, null, 2));
 
       await detail.getByRole('button', { name: 'Copy as JSON' }).click();
       await detail.getByRole('button', { name: 'Copied' }).waitFor();

@@ -103,7 +103,7 @@ describe('the window on the real gateway', () => {
     await newest.click();
     const detail = page.getByRole('complementary');
     await expect.poll(() => detail.getByLabel('Parameters as JSON').textContent()).toContain(marker);
-    expect(await detail.getByLabel('Response as JSON').textContent()).toContain(marker);
+    expect(await detail.getByLabel('Result as JSON').textContent()).toContain(marker);
     await screenshot(page, 'e2e-log-detail');
     expect(problems).toEqual([]);
   });

@@ -1,8 +1,8 @@
 import type { AuditFilter, AuditRecord } from './contract.ts';
 
 /**
- * The one meaning of an audit filter, used by the core to query history and by the window to
- * filter live records, so that both always agree.
+ * The window's reading of an audit filter, for live records (history is filtered by the audit
+ * module's query, which means the same: see AuditFilterSchema).
  */
 export function matchesAuditFilter(
   record: AuditRecord,
@@ -10,39 +10,35 @@ export function matchesAuditFilter(
   searchText: (record: AuditRecord) => string = auditSearchText,
 ): boolean {
   if (filter.server && record.server !== filter.server) return false;
-  if (filter.tool && record.tool !== filter.tool) return false;
+  if (filter.tool && record.name !== filter.tool) return false;
+  if (filter.method && record.method !== filter.method) return false;
   if (filter.outcome && record.outcome !== filter.outcome) return false;
-  if (filter.client && record.client !== filter.client) return false;
+  if (filter.client && record.client?.name !== filter.client && record.client?.localTokenId !== filter.client)
+    return false;
   const text = filter.text?.trim().toLowerCase();
-  if (text && !searchText(record).includes(text)) return false;
+  if (text && !matchesText(searchText(record), text)) return false;
   return true;
 }
 
-/** Lower-cased text a free-text search looks in: names, outcome, error, parameters and response. */
+/** The record as the audit log stores it (one JSON line), lower-cased, for free-text search. */
 export function auditSearchText(record: AuditRecord): string {
-  const parts = [
-    record.server,
-    record.tool,
-    record.client ?? '',
-    record.user ?? '',
-    record.outcome,
-    record.error ?? '',
-    record.reason ?? '',
-  ];
-  for (const value of [record.params, record.response]) {
-    if (value !== undefined) parts.push(typeof value === 'string' ? value : safeJson(value));
-  }
-  return parts.join('\n').toLowerCase();
-}
-
-export function isEmptyAuditFilter(filter: AuditFilter): boolean {
-  return !filter.server && !filter.tool && !filter.outcome && !filter.client && !filter.text?.trim();
-}
-
-function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? '';
+    return JSON.stringify(record).toLowerCase();
   } catch {
     return '';
   }
+}
+
+/** A quote or backslash in the text appears escaped in the JSON: look for both spellings. */
+function matchesText(haystack: string, text: string): boolean {
+  return haystack.includes(text) || haystack.includes(JSON.stringify(text).slice(1, -1));
+}
+
+export function isEmptyAuditFilter(filter: AuditFilter): boolean {
+  return !filter.server && !filter.tool && !filter.method && !filter.outcome && !filter.client && !filter.text?.trim();
+}
+
+/** What the log shows in its Client column. */
+export function auditClientLabel(record: AuditRecord): string | undefined {
+  return record.client?.name ?? record.client?.localTokenId;
 }

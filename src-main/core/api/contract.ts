@@ -78,32 +78,51 @@ export const ToolInfoSchema = z.object({
 // ---- audit ----------------------------------------------------------------------------------
 
 /**
- * The fields the window needs from an audit record. Loose on purpose: the audit module owns the
- * full, versioned record schema and may carry more fields, which pass through to the detail pane.
+ * The fields the window reads from an audit record (the audit module's versioned record,
+ * src-main/core/audit/record.ts). Loose on purpose: every other field passes through to the detail
+ * pane, and the audit module stays the one owner of the record's schema.
  */
 export const AuditRecordSchema = z.looseObject({
+  /** ULID: unique and sorted by time. */
   id: z.string(),
-  /** ISO 8601 time the call arrived. */
-  time: z.string(),
+  /** ISO 8601 time the request reached the gateway. */
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
   server: z.string(),
-  tool: z.string(),
-  /** The AI client that made the call (its local token's client id). */
-  client: z.string().optional(),
-  user: z.string().optional(),
-  /** `ok`, `denied` or `error`; other values are shown as they are. */
+  /** JSON-RPC method: tools/call, resources/read, prompts/get, … */
+  method: z.string(),
+  /** Tool name, resource URI or prompt name. */
+  name: z.string().optional(),
+  /** The AI client: its clientInfo and which local token it presented. */
+  client: z
+    .looseObject({ name: z.string().optional(), version: z.string().optional(), localTokenId: z.string().optional() })
+    .optional(),
+  user: z
+    .looseObject({ sub: z.string(), email: z.string().optional(), groups: z.array(z.string()).optional() })
+    .optional(),
+  /** ok, tool_error, denied, upstream_error, timeout or cancelled; others are shown as they are. */
   outcome: z.string(),
-  latencyMs: z.number().nonnegative().optional(),
-  params: z.unknown().optional(),
-  response: z.unknown().optional(),
+  denyRule: z.string().optional(),
   error: z.string().optional(),
-  rule: z.string().optional(),
-  reason: z.string().optional(),
+  latency: z
+    .looseObject({ totalMs: z.number().nonnegative(), upstreamMs: z.number().nonnegative().optional() })
+    .optional(),
+  /** As recorded at the record's redaction level (for tools/call: `{name, arguments, _meta}`). */
+  params: z.unknown().optional(),
+  result: z.unknown().optional(),
+  redaction: z.string().optional(),
+  policyVersion: z.string().optional(),
 });
 
-/** Exact matches on server, tool, outcome and client; `text` is a case-insensitive substring. */
+/**
+ * Exact matches on server, tool (the record's `name`), method, outcome and client (its clientInfo
+ * name or local token id); `text` is a case-insensitive substring of the record's JSON. The same
+ * meaning as the audit module's own query, so history and live records agree.
+ */
 export const AuditFilterSchema = z.object({
   server: z.string().optional(),
   tool: z.string().optional(),
+  method: z.string().optional(),
   outcome: z.string().optional(),
   client: z.string().optional(),
   text: z.string().max(500).optional(),
