@@ -340,6 +340,11 @@ export class AuditOutbox {
     }
     if (positions.length === 0) return { records: [], next: { segment: segment.number, offset: index.bytes } };
     const lines = await this.log.store.readLines(segment, positions);
+    if (lines.includes(undefined)) {
+      // Retention deleted the segment while it was being read: the next round counts what was lost.
+      if (!this.log.store.segments.includes(segment)) return { records: [], next: { segment: segment.number, offset } };
+      throw new AuditError('AUDIT_IO', `Cannot read ${segment.file} to ship it to ${this.sink.name}.`);
+    }
     const records: AuditRecord[] = [];
     for (const line of lines) {
       if (line === undefined) continue;

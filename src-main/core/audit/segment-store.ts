@@ -342,17 +342,19 @@ export class SegmentStore {
       if (!expired && !over) break;
       const pinned = oldest.number >= pinnedFrom;
       if (pinned && !over) break;
-      await this.deleteSegment(oldest);
-      total -= oldest.index.bytes;
+      let dropped: DroppedSegment | undefined;
       if (pinned) {
-        const dropped = {
+        // Recorded before the segment leaves the list: a sink that notices the gap counts from this.
+        dropped = {
           segment: oldest.number,
           records: oldest.index.count,
           offsets: oldest.index.offset.slice(0, oldest.index.count),
         };
         this.droppedSegments.set(oldest.number, dropped);
-        for (const listener of this.listeners) listener.dropped?.(dropped);
       }
+      await this.deleteSegment(oldest);
+      total -= oldest.index.bytes;
+      if (dropped) for (const listener of this.listeners) listener.dropped?.(dropped);
     }
   }
 
