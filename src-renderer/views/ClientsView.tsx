@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ClientAction, ClientChangePreview, ClientInfo, ClientState } from '../../src-main/core/api/contract.ts';
+import type { ClientAction, ClientChange, ClientInfo, ClientState } from '../../src-main/core/api/contract.ts';
 import { useApi, useResource } from '../api-context.tsx';
 import { Badge, EmptyState, ErrorNote } from '../components/controls.tsx';
 import type { Tone } from '../components/controls.tsx';
@@ -15,7 +15,7 @@ const STATE: Record<ClientState, { label: string; tone: Tone }> = {
 type Pending = {
   client: ClientInfo;
   action: ClientAction;
-  preview?: ClientChangePreview;
+  preview?: ClientChange;
   error?: string;
   applying?: boolean;
 };
@@ -45,7 +45,14 @@ export function ClientsView() {
       const result = pending.action === 'connect' ? await api.connectClient(input) : await api.disconnectClient(input);
       setPending(null);
       const verb = pending.action === 'connect' ? 'connected to' : 'disconnected from';
-      setMessage({ tone: 'ok', text: result.message ?? `${pending.client.displayName} is ${verb} Gatehouse.` });
+      const text = [
+        `${pending.client.displayName} is ${verb} Gatehouse.`,
+        ...(result.warnings ?? []),
+        result.reloadHint,
+      ]
+        .filter(Boolean)
+        .join(' ');
+      setMessage({ tone: 'ok', text });
     } catch (error) {
       setPending({ ...pending, applying: false, error: errorMessage(error) });
     } finally {
@@ -107,8 +114,12 @@ function ClientRow(props: { client: ClientInfo; onAction(action: ClientAction): 
           <span className="client-name">{client.displayName}</span>
           <Badge tone={state.tone}>{state.label}</Badge>
         </div>
-        {client.configPath && <p className="mono muted path">{client.configPath}</p>}
-        {client.note && <p className={client.state === 'drifted' ? 'text-warn' : 'muted'}>{client.note}</p>}
+        <p className="mono muted path">{client.file}</p>
+        {client.problems.map((problem) => (
+          <p key={problem} className="text-warn">
+            {problem}
+          </p>
+        ))}
       </div>
       <div className="client-actions">
         {client.state !== 'connected' && (
@@ -136,7 +147,10 @@ function ChangeDialog(props: { pending: Pending; onCancel(): void; onApply(): vo
     return () => (previous.current as HTMLElement | null)?.focus?.();
   }, []);
   const verb = pending.action === 'connect' ? 'Connect' : 'Disconnect';
-  const nothingToDo = pending.preview && !pending.preview.changed;
+  const preview = pending.preview;
+  const nothingToDo =
+    preview && (preview.changed === false || preview.action === 'nothing-to-do' || preview.diff.trim() === '');
+  const files = preview ? (preview.files ?? (preview.file ? [preview.file] : [])) : [];
   return (
     <div className="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && props.onCancel()}>
       <div
@@ -154,11 +168,23 @@ function ChangeDialog(props: { pending: Pending; onCancel(): void; onApply(): vo
         <h2 id="change-title">
           {verb} {pending.client.displayName}
         </h2>
-        {pending.preview && (
+        {preview && !nothingToDo && (
           <p className="muted">
-            Gatehouse will change <span className="mono">{pending.preview.configPath}</span>:
+            Gatehouse will change{' '}
+            {files.map((file, index) => (
+              <span key={file}>
+                {index > 0 && ', '}
+                <span className="mono">{file}</span>
+              </span>
+            ))}
+            :
           </p>
         )}
+        {preview?.warnings?.map((warning) => (
+          <p key={warning} className="text-warn">
+            {warning}
+          </p>
+        ))}
         {!pending.preview && !pending.error && <p className="muted">Preparing the change…</p>}
         {pending.preview &&
           (nothingToDo ? (

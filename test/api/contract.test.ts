@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openAuditLog } from '../../src-main/core/audit/index.ts';
+import { ClientConnections, localTokenDeps } from '../../src-main/core/clients/index.ts';
 import {
   apiMethodNames,
   ApiError,
@@ -63,6 +64,36 @@ describe('the method table', () => {
     } finally {
       await log.close();
       await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads the clients module's real statuses, previews and results", async () => {
+    const home = await fs.mkdtemp(path.join(os.tmpdir(), 'gatehouse-contract-clients-'));
+    try {
+      await fs.mkdir(path.join(home, '.cursor'));
+      const dataDir = path.join(home, 'data');
+      const connections = new ClientConnections({
+        host: { platform: 'linux', homeDir: home, env: {} },
+        dataDir,
+        ...localTokenDeps(dataDir),
+      });
+      const clients = gatewayMethods.listClients.output.parse(await connections.list());
+      expect(clients.find((c) => c.id === 'cursor')).toMatchObject({
+        installed: true,
+        state: 'not-connected',
+        file: path.join(home, '.cursor', 'mcp.json'),
+      });
+      const preview = gatewayMethods.previewClientChange.output.parse(
+        await connections.connect('cursor', { dryRun: true }),
+      );
+      expect(preview).toMatchObject({ dryRun: true, changed: true, diff: expect.stringContaining('+') });
+      gatewayMethods.connectClient.output.parse(await connections.connect('cursor'));
+      const undo = gatewayMethods.disconnectClient.output.parse(
+        await connections.disconnect('cursor', { dryRun: true }),
+      );
+      expect(undo).toMatchObject({ dryRun: true, files: [path.join(home, '.cursor', 'mcp.json')] });
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
     }
   });
 

@@ -91,24 +91,35 @@ export function createInMemoryApi(): InMemoryApi {
       displayName: 'Claude Desktop',
       installed: true,
       state: 'connected',
-      configPath: '/home/alice/.config/Claude/claude_desktop_config.json',
+      file: '/home/alice/.config/Claude/claude_desktop_config.json',
+      problems: [],
+      reloadHint: 'Quit Claude Desktop completely and start it again.',
     },
     {
       id: 'cursor',
       displayName: 'Cursor',
       installed: true,
       state: 'not-connected',
-      configPath: '/home/alice/.cursor/mcp.json',
+      file: '/home/alice/.cursor/mcp.json',
+      problems: [],
+      reloadHint: 'Cursor picks the change up in Settings > MCP.',
     },
     {
       id: 'vscode',
       displayName: 'VS Code',
       installed: true,
       state: 'drifted',
-      configPath: '/home/alice/.config/Code/User/mcp.json',
-      note: 'The Gatehouse entry was edited: its URL points to port 8080 instead of 7391.',
+      file: '/home/alice/.config/Code/User/mcp.json',
+      problems: ['The Gatehouse entry was edited: its URL points to port 8080 instead of 7391.'],
     },
-    { id: 'windsurf', displayName: 'Windsurf', installed: false, state: 'not-installed', configPath: null },
+    {
+      id: 'windsurf',
+      displayName: 'Windsurf',
+      installed: false,
+      state: 'not-installed',
+      file: '/home/alice/.codeium/windsurf/mcp_config.json',
+      problems: [],
+    },
   ];
   let settings: Settings = { orgUrl: 'https://gatehouse.acme.example', orgUrlManaged: false, auditRetentionDays: 30 };
 
@@ -199,36 +210,43 @@ export function createInMemoryApi(): InMemoryApi {
     },
     async previewClientChange(input) {
       const client = findClient(input.client);
-      const add = input.action === 'connect';
+      const sign = input.action === 'connect' ? '+' : '-';
       const diff = [
-        `--- ${client.configPath}`,
-        `+++ ${client.configPath}`,
+        `--- ${client.file}`,
+        `+++ ${client.file}`,
         '@@ -1,3 +1,7 @@',
         ' {',
         '   "mcpServers": {',
-        `${add ? '+' : '-'}    "gatehouse": {`,
-        `${add ? '+' : '-'}      "url": "http://127.0.0.1:7391/mcp",`,
-        `${add ? '+' : '-'}      "headers": { "Authorization": "Bearer gh_…" }`,
-        `${add ? '+' : '-'}    }`,
+        `${sign}    "gatehouse": {`,
+        `${sign}      "url": "http://127.0.0.1:7391/mcp",`,
+        `${sign}      "headers": { "Authorization": "Bearer <token>" }`,
+        `${sign}    }`,
         '   }',
         ' }',
       ].join('\n');
-      return { client: client.id, action: input.action, configPath: client.configPath ?? '', diff, changed: true };
+      return { id: client.id, dryRun: true, diff, file: client.file, changed: true };
     },
     async connectClient(input) {
       record('connectClient', input);
       const client = findClient(input.client);
       client.state = 'connected';
-      delete client.note;
+      client.problems = [];
       emit({ type: 'changed', topic: 'clients' });
-      return { client: structuredClone(client), message: `Restart ${client.displayName} to pick up Gatehouse.` };
+      return {
+        id: client.id,
+        dryRun: false,
+        diff: '',
+        file: client.file,
+        changed: true,
+        reloadHint: `Restart ${client.displayName} to pick up Gatehouse.`,
+      };
     },
     async disconnectClient(input) {
       record('disconnectClient', input);
       const client = findClient(input.client);
       client.state = 'not-connected';
       emit({ type: 'changed', topic: 'clients' });
-      return { client: structuredClone(client) };
+      return { id: client.id, dryRun: false, diff: '', files: [client.file], action: 'removed' };
     },
     async login() {
       record('login', {});

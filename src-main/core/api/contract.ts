@@ -151,34 +151,44 @@ export const ClientIdSchema = z
 
 export const ClientStateSchema = z.enum(['not-installed', 'not-connected', 'connected', 'drifted']);
 
-/** Loose for the same reason as audit records: the clients module owns the full description. */
+/**
+ * An AI client as the clients module reports it (ClientStatus in src-main/core/clients). Loose for
+ * the same reason as audit records: that module owns the full description.
+ */
 export const ClientInfoSchema = z.looseObject({
   id: z.string(),
   displayName: z.string(),
   installed: z.boolean(),
   /** `drifted`: our entry is in the file but no longer what we wrote (edited by hand or by the client). */
   state: ClientStateSchema,
-  /** The config file Gatehouse writes for this client; null when it has no user-scope file here. */
-  configPath: z.string().nullable(),
-  /** What the user should know or do, e.g. what drifted or "restart Claude Desktop to apply". */
-  note: z.string().optional(),
+  /** The config file Gatehouse writes for this client. */
+  file: z.string(),
+  /** Why the state is `drifted`, or what stops Gatehouse reading the file; empty otherwise. */
+  problems: z.array(z.string()),
+  /** How the client picks up a change, e.g. "Restart Claude Desktop". */
+  reloadHint: z.string().optional(),
+  connectedAt: z.string().optional(),
 });
 
 export const ClientActionSchema = z.enum(['connect', 'disconnect']);
 
-export const ClientChangePreviewSchema = z.looseObject({
-  client: z.string(),
-  action: ClientActionSchema,
-  configPath: z.string(),
-  /** A unified diff of the config file, empty when nothing would change. */
+/**
+ * What connecting or disconnecting did, or would do with `dryRun` (the preview): the clients
+ * module's ConnectResult (`file`, `changed`, `warnings`, `backup`) or DisconnectResult (`files`,
+ * `action`). Tokens appear in the diff as `<token>`.
+ */
+export const ClientChangeSchema = z.looseObject({
+  id: z.string(),
+  dryRun: z.boolean(),
+  /** A unified diff of the config file; empty when nothing changes. */
   diff: z.string(),
-  changed: z.boolean(),
-});
-
-export const ClientChangeResultSchema = z.looseObject({
-  client: ClientInfoSchema,
-  /** What happened and what to do next, e.g. "Restart Cursor to pick up Gatehouse". */
-  message: z.string().optional(),
+  file: z.string().optional(),
+  files: z.array(z.string()).optional(),
+  changed: z.boolean().optional(),
+  action: z.enum(['restored', 'removed', 'nothing-to-do']).optional(),
+  warnings: z.array(z.string()).optional(),
+  reloadHint: z.string().optional(),
+  backup: z.string().optional(),
 });
 
 // ---- account and settings -------------------------------------------------------------------
@@ -236,17 +246,17 @@ export const gatewayMethods = {
   listClients: { input: Empty, output: z.array(ClientInfoSchema), summary: 'Detected AI clients' },
   previewClientChange: {
     input: z.object({ client: ClientIdSchema, action: ClientActionSchema }),
-    output: ClientChangePreviewSchema,
-    summary: 'The diff connecting or disconnecting a client would write',
+    output: ClientChangeSchema,
+    summary: 'The diff connecting or disconnecting a client would write (a dry run)',
   },
   connectClient: {
     input: z.object({ client: ClientIdSchema }),
-    output: ClientChangeResultSchema,
+    output: ClientChangeSchema,
     summary: "Write Gatehouse into a client's config",
   },
   disconnectClient: {
     input: z.object({ client: ClientIdSchema }),
-    output: ClientChangeResultSchema,
+    output: ClientChangeSchema,
     summary: "Remove Gatehouse from a client's config",
   },
   login: { input: Empty, output: LoginResultSchema, summary: "Start signing in with the org's IdP" },
@@ -312,8 +322,7 @@ export type AuditPage = z.infer<typeof AuditPageSchema>;
 export type ClientInfo = z.infer<typeof ClientInfoSchema>;
 export type ClientState = z.infer<typeof ClientStateSchema>;
 export type ClientAction = z.infer<typeof ClientActionSchema>;
-export type ClientChangePreview = z.infer<typeof ClientChangePreviewSchema>;
-export type ClientChangeResult = z.infer<typeof ClientChangeResultSchema>;
+export type ClientChange = z.infer<typeof ClientChangeSchema>;
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsChange = z.infer<typeof SettingsChangeSchema>;
 export type ChangeTopic = z.infer<typeof ChangeTopicSchema>;

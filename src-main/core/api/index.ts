@@ -33,8 +33,7 @@ export type {
   ClientInfo,
   ClientState,
   ClientAction,
-  ClientChangePreview,
-  ClientChangeResult,
+  ClientChange,
   Settings,
   SettingsChange,
 } from './contract.ts';
