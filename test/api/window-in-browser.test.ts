@@ -197,6 +197,36 @@ describe('the window in a browser', () => {
     }
   });
 
+  it('renders every view cleanly in both themes (screenshots for review)', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { page, problems, close } = await openPage(browser, { colorScheme });
+      try {
+        await page.goto(server.url);
+        for (const [view, heading] of [
+          ['Servers', 'Servers'],
+          ['Tools', 'Tools'],
+          ['Live log', 'Live log'],
+          ['Clients', 'AI clients'],
+          ['Account', 'Account'],
+          ['Settings', 'Settings'],
+        ] as const) {
+          await page.getByRole('button', { name: view, exact: true }).click();
+          await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+          if (view === 'Live log') {
+            await page.locator('.virtual-list [role=option]').first().click();
+            await page.getByRole('complementary').waitFor();
+          }
+          if (view === 'Tools') await page.locator('[data-tool]').first().waitFor();
+          if (view === 'Clients') await page.locator('[data-client]').first().waitFor();
+          await screenshot(page, `window-${colorScheme}-${view.toLowerCase().replace(' ', '-')}`);
+        }
+        expect(problems).toEqual([]);
+      } finally {
+        await close();
+      }
+    }
+  });
+
   it('lays out without horizontal overflow at a small window size, in the dark theme too', async () => {
     const { page, problems, close } = await openPage(browser, { width: 400, height: 700, colorScheme: 'dark' });
     try {
