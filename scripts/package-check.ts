@@ -8,8 +8,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { extractFile, listPackage } from '@electron/asar';
-import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { ensureRendererBuilt, repoRoot } from './renderer-build.ts';
 
 const bin = (name: string) => path.join(repoRoot, 'node_modules', '.bin', name);
@@ -65,21 +63,63 @@ function standInElectron(): Buffer {
   ]);
 }
 
-/** The fuses electron-builder.yml sets ('0' off, '1' on); see the comment there on runAsNode. */
-const EXPECTED_FUSES: [FuseV1Options, '0' | '1'][] = [
-  [FuseV1Options.RunAsNode, '0'],
-  [FuseV1Options.EnableCookieEncryption, '1'],
-  [FuseV1Options.EnableNodeOptionsEnvironmentVariable, '0'],
-  [FuseV1Options.EnableNodeCliInspectArguments, '0'],
-  [FuseV1Options.EnableEmbeddedAsarIntegrityValidation, '1'],
-  [FuseV1Options.OnlyLoadAppFromAsar, '1'],
-  [FuseV1Options.GrantFileProtocolExtraPrivileges, '0'],
+/** The fuses electron-builder.yml sets, by position in the V1 wire ('0' off, '1' on); see the comment there on runAsNode. */
+const EXPECTED_FUSES: [number, string, '0' | '1'][] = [
+  [0, 'runAsNode', '0'],
+  [1, 'enableCookieEncryption', '1'],
+  [2, 'enableNodeOptionsEnvironmentVariable', '0'],
+  [3, 'enableNodeCliInspectArguments', '0'],
+  [4, 'enableEmbeddedAsarIntegrityValidation', '1'],
+  [5, 'onlyLoadAppFromAsar', '1'],
+  [7, 'grantFileProtocolExtraPrivileges', '0'],
 ];
+
+/** The fuse states in a binary: the bytes after the sentinel, wire version and wire length. */
+async function readFuseWire(binary: string): Promise<string> {
+  const bytes = await fs.readFile(binary);
+  const at = bytes.indexOf(FUSE_SENTINEL);
+  if (at === -1) throw new Error(`${binary} has no fuse wire`);
+  const length = bytes[at + FUSE_SENTINEL.length + 1]!;
+  return bytes.subarray(at + FUSE_SENTINEL.length + 2, at + FUSE_SENTINEL.length + 2 + length).toString('latin1');
+}
+
+type AsarEntry = { files?: Record<string, AsarEntry>; offset?: string; size?: number };
+
+/**
+ * The file list and one file of an asar archive. The format: a Chromium pickle holding the header
+ * size, then a pickle holding the JSON header (a tree of `files`), then the file contents.
+ */
+async function readAsar(archive: string): Promise<{ files: Set<string>; read(file: string): Buffer }> {
+  const bytes = await fs.readFile(archive);
+  const headerSize = bytes.readUInt32LE(4);
+  const jsonLength = bytes.readUInt32LE(12);
+  const header = JSON.parse(bytes.subarray(16, 16 + jsonLength).toString('utf8')) as AsarEntry;
+  const files = new Set<string>();
+  const walk = (entry: AsarEntry, prefix: string) => {
+    for (const [name, child] of Object.entries(entry.files ?? {})) {
+      files.add(`${prefix}/${name}`);
+      walk(child, `${prefix}/${name}`);
+    }
+  };
+  walk(header, '');
+  return {
+    files,
+    read(file) {
+      let entry = header;
+      for (const part of file.split('/')) entry = entry.files?.[part] ?? {};
+      if (entry.offset === undefined || entry.size === undefined)
+        throw new Error(`${file} is not a packed file in ${archive}`);
+      const start = 8 + headerSize + Number(entry.offset);
+      return bytes.subarray(start, start + entry.size);
+    },
+  };
+}
 
 async function checkOutput(unpacked: string): Promise<string[]> {
   const problems: string[] = [];
   const asar = path.join(unpacked, 'resources', 'app.asar');
-  const files = new Set(listPackage(asar, { isPack: false }).map((f) => f.replaceAll('\\', '/')));
+  const archive = await readAsar(asar);
+  const files = archive.files;
   const required = [
     '/package.json',
     '/dist-main/shell/main.js',
@@ -100,7 +140,7 @@ async function checkOutput(unpacked: string): Promise<string[]> {
   }
   if (![...files].some((f) => /^\/dist-renderer\/assets\/index-[\w-]+\.js$/.test(f)))
     problems.push('app.asar lacks the window bundle (dist-renderer/assets/index-*.js)');
-  const metadata = JSON.parse(extractFile(asar, 'package.json').toString('utf8')) as { main?: string };
+  const metadata = JSON.parse(archive.read('package.json').toString('utf8')) as { main?: string };
   if (metadata.main !== 'dist-main/shell/main.js')
     problems.push(`package.json in app.asar has main '${metadata.main}', expected dist-main/shell/main.js`);
   for (const icon of ['tray-signed-in.png', 'tray-error@2x.png', 'trayTemplate.png']) {
@@ -118,10 +158,9 @@ async function checkOutput(unpacked: string): Promise<string[]> {
     problems.push('the app executable linux-unpacked/gatehouse is missing');
     return problems;
   }
-  const wire = (await getCurrentFuseWire(executable)) as unknown as Record<number, number>;
-  for (const [fuse, expected] of EXPECTED_FUSES) {
-    const actual = String.fromCharCode(wire[fuse]!);
-    if (actual !== expected) problems.push(`fuse ${FuseV1Options[fuse]} is '${actual}', expected '${expected}'`);
+  const wire = await readFuseWire(executable);
+  for (const [position, name, expected] of EXPECTED_FUSES) {
+    if (wire[position] !== expected) problems.push(`fuse ${name} is '${wire[position]}', expected '${expected}'`);
   }
   return problems;
 }

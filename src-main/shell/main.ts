@@ -99,7 +99,6 @@ async function runApp(launchedHidden: boolean): Promise<void> {
   });
   log(`bridge launcher: ${bridgeLauncher.command} ${bridgeLauncher.args.join(' ')}`);
 
-  // @ts-expect-error -- createGateway does not expose the GatewayApi yet (the integrator adds it, and the bridgeLauncher dep for ClientConnections).
   const api: GatewayApi = gateway.api;
   const disposeIpc = registerApiIpc(api, log);
   const windows = new WindowController({ api, preload: path.join(here, 'preload.cjs'), devTools: !app.isPackaged });

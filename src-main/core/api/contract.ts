@@ -9,14 +9,14 @@ import { z } from 'zod';
 
 // ---- status ---------------------------------------------------------------------------------
 
-export const UserSchema = z.object({
+const UserSchema = z.object({
   email: z.string(),
   name: z.string().nullable(),
   groups: z.array(z.string()),
   roles: z.array(z.string()),
 });
 
-export const PolicyStatusSchema = z.object({
+const PolicyStatusSchema = z.object({
   /** The version the org published, null before the first successful sync. */
   version: z.string().nullable(),
   /** Seconds since the policy in force was fetched (or confirmed unchanged); null without one. */
@@ -25,13 +25,13 @@ export const PolicyStatusSchema = z.object({
   state: z.enum(['ok', 'stale', 'none']),
 });
 
-export const GatewayHealthSchema = z.object({
+const GatewayHealthSchema = z.object({
   state: z.enum(['ok', 'degraded', 'error']),
   /** What is wrong and what to do, for `degraded` and `error`. */
   message: z.string().optional(),
 });
 
-export const StatusSchema = z.object({
+const StatusSchema = z.object({
   /** The app version, shown in the window and the tray. */
   version: z.string(),
   /** The aggregated MCP endpoint AI clients use, e.g. http://127.0.0.1:7391/mcp. */
@@ -50,9 +50,9 @@ export const StatusSchema = z.object({
 
 // ---- servers and tools ----------------------------------------------------------------------
 
-export const ServerStateSchema = z.enum(['connecting', 'ready', 'error', 'disabled', 'denied']);
+const ServerStateSchema = z.enum(['connecting', 'ready', 'error', 'disabled', 'denied']);
 
-export const ServerInfoSchema = z.object({
+const ServerInfoSchema = z.object({
   name: z.string(),
   transport: z.enum(['stdio', 'http', 'sse']),
   /** The user's switch; a server locked by policy cannot be switched. */
@@ -66,7 +66,7 @@ export const ServerInfoSchema = z.object({
   toolCount: z.number().int().nonnegative().nullable(),
 });
 
-export const ToolInfoSchema = z.object({
+const ToolInfoSchema = z.object({
   name: z.string(),
   description: z.string().optional(),
   allowed: z.boolean(),
@@ -82,7 +82,7 @@ export const ToolInfoSchema = z.object({
  * src-main/core/audit/record.ts). Loose on purpose: every other field passes through to the detail
  * pane, and the audit module stays the one owner of the record's schema.
  */
-export const AuditRecordSchema = z.looseObject({
+const AuditRecordSchema = z.looseObject({
   /** ULID: unique and sorted by time. */
   id: z.string(),
   /** ISO 8601 time the request reached the gateway. */
@@ -119,7 +119,7 @@ export const AuditRecordSchema = z.looseObject({
  * name or local token id); `text` is a case-insensitive substring of the record's JSON. The same
  * meaning as the audit module's own query, so history and live records agree.
  */
-export const AuditFilterSchema = z.object({
+const AuditFilterSchema = z.object({
   server: z.string().optional(),
   tool: z.string().optional(),
   method: z.string().optional(),
@@ -128,7 +128,7 @@ export const AuditFilterSchema = z.object({
   text: z.string().max(500).optional(),
 });
 
-export const AuditQuerySchema = z.object({
+const AuditQuerySchema = z.object({
   filter: AuditFilterSchema.optional(),
   /** The `nextCursor` of the previous page; absent for the newest page. */
   cursor: z.string().optional(),
@@ -136,7 +136,7 @@ export const AuditQuerySchema = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
 });
 
-export const AuditPageSchema = z.object({
+const AuditPageSchema = z.object({
   /** Newest first. */
   records: z.array(AuditRecordSchema),
   /** Null on the last page. */
@@ -145,17 +145,17 @@ export const AuditPageSchema = z.object({
 
 // ---- AI clients -----------------------------------------------------------------------------
 
-export const ClientIdSchema = z
+const ClientIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'a client id like "cursor" or "claude-desktop"');
 
-export const ClientStateSchema = z.enum(['not-installed', 'not-connected', 'connected', 'drifted']);
+const ClientStateSchema = z.enum(['not-installed', 'not-connected', 'connected', 'drifted']);
 
 /**
  * An AI client as the clients module reports it (ClientStatus in src-main/core/clients). Loose for
  * the same reason as audit records: that module owns the full description.
  */
-export const ClientInfoSchema = z.looseObject({
+const ClientInfoSchema = z.looseObject({
   id: z.string(),
   displayName: z.string(),
   installed: z.boolean(),
@@ -170,14 +170,14 @@ export const ClientInfoSchema = z.looseObject({
   connectedAt: z.string().optional(),
 });
 
-export const ClientActionSchema = z.enum(['connect', 'disconnect']);
+const ClientActionSchema = z.enum(['connect', 'disconnect']);
 
 /**
  * What connecting or disconnecting did, or would do with `dryRun` (the preview): the clients
  * module's ConnectResult (`file`, `changed`, `warnings`, `backup`) or DisconnectResult (`files`,
  * `action`). Tokens appear in the diff as `<token>`.
  */
-export const ClientChangeSchema = z.looseObject({
+const ClientChangeSchema = z.looseObject({
   id: z.string(),
   dryRun: z.boolean(),
   /** A unified diff of the config file; empty when nothing changes. */
@@ -193,7 +193,7 @@ export const ClientChangeSchema = z.looseObject({
 
 // ---- account and settings -------------------------------------------------------------------
 
-export const LoginResultSchema = z.object({
+const LoginResultSchema = z.object({
   /**
    * The IdP page the core opened in the browser; the window shows it as a link in case no
    * browser opened. Null when already signed in. Completion arrives as a `changed: status` event.
@@ -201,7 +201,7 @@ export const LoginResultSchema = z.object({
   authorizationUrl: z.string().nullable(),
 });
 
-export const SettingsSchema = z.looseObject({
+const SettingsSchema = z.looseObject({
   /** Where the app finds the org (policy and IdP discovery); null in personal mode. */
   orgUrl: z.string().nullable(),
   /** Set by a managed (MDM) config file; the window then shows orgUrl read-only. */
@@ -217,7 +217,7 @@ const OrgUrlSchema = z
     error: 'an https:// URL (plain http is allowed only for this machine)',
   });
 
-export const SettingsChangeSchema = z.object({
+const SettingsChangeSchema = z.object({
   orgUrl: OrgUrlSchema.nullable().optional(),
   auditRetentionDays: z.number().int().min(1).max(3650).optional(),
 });
@@ -279,7 +279,7 @@ export function isApiMethod(name: string): name is ApiMethod {
 
 // ---- live events ----------------------------------------------------------------------------
 
-export const ChangeTopicSchema = z.enum(['status', 'servers', 'tools', 'clients', 'settings']);
+const ChangeTopicSchema = z.enum(['status', 'servers', 'tools', 'clients', 'settings']);
 
 /**
  * What `subscribe` delivers. `audit`: a new record; `changed`: refetch that topic (the event

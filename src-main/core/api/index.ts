@@ -1,18 +1,7 @@
 // The API contract and its adapters. The window imports the browser-safe files directly
 // (contract.ts, client.ts, http-client.ts, ipc.ts, window-url.ts, audit-filter.ts, errors.ts);
 // this index is for the Node side: the gateway, the CLI and the Electron shell.
-export {
-  gatewayMethods,
-  apiMethodNames,
-  isApiMethod,
-  GatewayEventSchema,
-  AuditRecordSchema,
-  AuditFilterSchema,
-  ClientInfoSchema,
-  ServerInfoSchema,
-  StatusSchema,
-  SettingsSchema,
-} from './contract.ts';
+export { gatewayMethods, apiMethodNames, GatewayEventSchema } from './contract.ts';
 export type {
   GatewayApi,
   ApiMethod,
@@ -49,9 +38,9 @@ export type { ApiHandler, ApiHandlerOptions } from './http.ts';
 export { createUiHandler } from './ui-handler.ts';
 export type { NodeHandler } from './ui-handler.ts';
 export { resolveUiFile } from './static-files.ts';
-export { WINDOW_CSP, windowSecurityHeaders } from './csp.ts';
+export { WINDOW_CSP } from './csp.ts';
 export { ipcChannels, IPC_EVENT_CHANNEL } from './ipc.ts';
 export type { GatehouseBridge } from './ipc.ts';
 export { windowUrl } from './window-url.ts';
-export { windowRoutes, defaultRendererRoot, WINDOW_CLIENT_ID } from './window-routes.ts';
-export { matchesAuditFilter, auditSearchText } from './audit-filter.ts';
+export { windowRoutes, WINDOW_CLIENT_ID } from './window-routes.ts';
+export { matchesAuditFilter } from './audit-filter.ts';

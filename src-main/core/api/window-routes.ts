@@ -10,7 +10,7 @@ import type { NodeHandler } from './ui-handler.ts';
 export const WINDOW_CLIENT_ID = 'window';
 
 /** The built window next to the sources or the compiled code: <repo or app>/dist-renderer. */
-export function defaultRendererRoot(): string {
+function defaultRendererRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist-renderer');
 }
 
