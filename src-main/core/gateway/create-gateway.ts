@@ -1,10 +1,16 @@
 import path from 'node:path';
+import { windowRoutes, type ChangeTopic, type GatewayApi } from '../api/index.ts';
+import { auditDirIn, openAuditLog, type AuditLog } from '../audit/index.ts';
+import { ClientConnections, hostFromProcess, localTokenDeps, type HostEnvironment } from '../clients/index.ts';
 import { loadGatewayConfig, type ServerConfig } from '../config/index.ts';
 import { Listener, type RouteHandler } from '../listener/index.ts';
 import { OrgMode, type OrgModeDeps } from '../org/index.ts';
-import { Router, type AccessControl, type RequestDone } from '../router/index.ts';
+import { allowAll, Router, type AccessControl, type RequestDone } from '../router/index.ts';
 import { LocalTokenStore } from '../tokens/index.ts';
 import { UpstreamPool, type HeaderSource } from '../upstream/index.ts';
+import { createApiService } from './api-service.ts';
+import { auditRequests, redactionFromPolicy } from './audit-bridge.ts';
+import { GatewaySettings } from './settings.ts';
 import { ServerToggles } from './toggles.ts';
 import { GATEHOUSE_VERSION } from './version.ts';
 
@@ -21,6 +27,12 @@ export type GatewayDeps = {
   headersFor?: (server: ServerConfig) => HeaderSource;
   onRequestDone?: (done: RequestDone) => void;
   routes?: { prefix: string; handler: RouteHandler; public?: boolean }[];
+  /** Where AI client configs live (tests pass a temp HOME); the real machine's by default. */
+  host?: HostEnvironment;
+  /** Folder of the built window bundle served at /ui (default: dist-renderer in the checkout). */
+  rendererRoot?: string;
+  /** Org URL as the user or IT configured it, for the window's settings. */
+  orgUrl?: { url: string | null; managed: boolean };
   log?: (line: string) => void;
 };
 
@@ -33,6 +45,10 @@ export type Gateway = {
   readonly router: Router;
   readonly tokens: LocalTokenStore;
   readonly org: OrgMode | undefined;
+  readonly audit: AuditLog;
+  readonly clients: ClientConnections;
+  /** The window's and the CLI's API (src-main/core/api/contract.ts). */
+  readonly api: GatewayApi;
   /** Turns a server on or off for this user; refused (with the reason) where the policy decides. */
   setServerEnabled(name: string, enabled: boolean): Promise<void>;
   close(): Promise<void>;
@@ -46,16 +62,30 @@ export type Gateway = {
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const personal = deps.servers ?? (deps.configFile ? await loadGatewayConfig(deps.configFile) : []);
   const toggles = new ServerToggles(deps.dataDir);
+  const settings = new GatewaySettings(deps.dataDir);
   const tokens = new LocalTokenStore(deps.dataDir);
+  const changes = new ChangeHub();
+  const authorizationUrls = new UrlWaiters();
   const org = deps.org
     ? new OrgMode({
         ...deps.org,
+        // The window shows the sign-in link too, in case no browser opened.
+        openBrowser: async (url) => {
+          authorizationUrls.resolve(url);
+          await deps.org!.openBrowser(url);
+        },
         dataDir: deps.dataDir,
         personalServers: personal,
         toggles: () => toggles.choices(),
         ...(deps.log && { log: deps.log }),
       })
     : undefined;
+  const audit = await openAuditLog({
+    dir: auditDirIn(deps.dataDir),
+    redaction: redactionFromPolicy(undefined),
+    retention: { maxAgeMs: settings.get().auditRetentionDays * 86_400_000 },
+  });
+  const paused = { value: false };
   const personalWithToggles = () => personal.map((s) => ({ ...s, disabled: !toggles.isEnabled(s.name, !s.disabled) }));
   const currentServers = () => (org ? org.servers() : personalWithToggles());
 
@@ -71,23 +101,27 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     events: {
       onServerRequest: (c, request, related) => late.router!.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => late.router?.onNotification(c, notification, related),
-      onServerChanged: (server, what, kinds) => late.router?.onServerChanged(server, what, kinds),
+      onServerChanged: (server, what, kinds) => {
+        late.router?.onServerChanged(server, what, kinds);
+        changes.emit('servers');
+        if (what === 'lists') changes.emit('tools');
+      },
     },
   });
+  const recordRequest = auditRequests(audit, org);
   const router = new Router({
     pool,
     version: GATEHOUSE_VERSION,
-    ...((org ?? deps.access) && { access: org ?? deps.access }),
-    ...(deps.onRequestDone && { onRequestDone: deps.onRequestDone }),
+    access: pausable(org ?? deps.access ?? allowAll, paused),
+    onRequestDone: (done) => {
+      recordRequest(done);
+      deps.onRequestDone?.(done);
+    },
   });
   late.router = router;
-  const listener = new Listener({
-    port: deps.port,
-    router,
-    tokens,
-    ...(deps.routes && { routes: deps.routes }),
-    ...(deps.log && { log: deps.log }),
-  });
+  // Read per request by the listener, so the window's routes can be added once the API exists.
+  const routes = [...(deps.routes ?? [])];
+  const listener = new Listener({ port: deps.port, router, tokens, routes, ...(deps.log && { log: deps.log }) });
   await listener.listen();
   pool.start();
 
@@ -108,8 +142,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         ]);
         if (next === fingerprint) return;
         fingerprint = next;
+        audit.setRedaction(redactionFromPolicy(org.currentPolicy()));
         await pool.reconcile(servers);
         router.onServerChanged(undefined, 'lists');
+        changes.emit('status');
       });
     });
     // Not awaited: a slow IdP or policy endpoint must not delay the listener; personal servers work meanwhile.
@@ -117,7 +153,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }
 
   const base = `http://127.0.0.1:${listener.port}`;
-  return {
+  const clients = new ClientConnections({
+    host: deps.host ?? hostFromProcess(),
+    dataDir: deps.dataDir,
+    port: listener.port,
+    ...localTokenDeps(deps.dataDir),
+  });
+  const gateway: Gateway = {
     port: listener.port,
     endpoint: `${base}/mcp`,
     serverEndpoint: (name) => `${base}/servers/${name}/mcp`,
@@ -125,6 +167,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     router,
     tokens,
     org,
+    audit,
+    clients,
+    api: undefined as unknown as GatewayApi,
     async setServerEnabled(name, enabled) {
       if (!currentServers().some((s) => s.name === name)) throw new Error(`No server named '${name}' is configured.`);
       const previous = toggles.choices()[name];
@@ -142,10 +187,62 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       await pool.reconcile(currentServers());
     },
     async close() {
+      window.close();
       await org?.close();
       await listener.close();
       router.closeAll();
       await pool.close();
+      await audit.close();
     },
   };
+  const api = createApiService({
+    gateway,
+    audit,
+    clients,
+    settings,
+    nextAuthorizationUrl: () => authorizationUrls.next(),
+    orgUrl: deps.orgUrl?.url ?? null,
+    orgUrlManaged: deps.orgUrl?.managed ?? false,
+    dataDir: deps.dataDir,
+    onChange: (listener) => changes.on(listener),
+    paused,
+  });
+  (gateway as { api: GatewayApi }).api = api;
+  const window = windowRoutes(api, deps.rendererRoot ? { rendererRoot: deps.rendererRoot } : {});
+  routes.push(...window.routes);
+  return gateway;
+}
+
+/** Pausing (tray menu) refuses every call with a clear reason, without touching the policy. */
+function pausable(inner: AccessControl, paused: { value: boolean }): AccessControl {
+  const reason = 'Gatehouse is paused: resume it from the tray menu or the window to use MCP servers again.';
+  return {
+    server: (server, who) => (paused.value ? { allow: false, reason } : inner.server(server, who)),
+    item: (server, kind, name, who) => (paused.value ? { allow: false, reason } : inner.item(server, kind, name, who)),
+  };
+}
+
+/** Topic listeners for the window's live events. */
+class ChangeHub {
+  private readonly listeners = new Set<(topic: ChangeTopic) => void>();
+  on(listener: (topic: ChangeTopic) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(topic: ChangeTopic): void {
+    for (const listener of this.listeners) listener(topic);
+  }
+}
+
+/** The next sign-in URL the org mode opens, for whoever asked to sign in. */
+class UrlWaiters {
+  private waiting: ((url: string) => void)[] = [];
+  next(): Promise<string> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  resolve(url: string): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve(url);
+  }
 }

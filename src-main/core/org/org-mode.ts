@@ -198,6 +198,11 @@ export class OrgMode implements AccessControl {
     };
   }
 
+  /** The policy in force (possibly stale), for the window's explanations. */
+  currentPolicy(): PolicyDocument | undefined {
+    return this.sync?.current();
+  }
+
   currentUser(): SignedInUser | undefined {
     return this.user;
   }

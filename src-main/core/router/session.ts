@@ -35,6 +35,7 @@ export type RequestDone = {
   response: JsonRpcResponse | undefined;
   outcome: ForwardResult['outcome'] | 'denied';
   denyReason?: string;
+  denyRule?: string;
   startedAt: number;
   totalMs: number;
   upstreamMs: number;
@@ -242,6 +243,7 @@ export class DownstreamSession {
         response,
         outcome: 'denied',
         denyReason: decision.reason,
+        ...(decision.rule && { denyRule: decision.rule }),
         startedAt,
         totalMs: performance.now() - started,
         upstreamMs: 0,

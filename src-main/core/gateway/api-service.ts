@@ -1,0 +1,229 @@
+import {
+  ApiError,
+  type ChangeTopic,
+  type GatewayApi,
+  type GatewayEventListener,
+  type ServerInfo,
+  type Status,
+} from '../api/index.ts';
+import type { AuditLog, AuditOutcome } from '../audit/index.ts';
+import type { ClientConnections } from '../clients/index.ts';
+import { forgetOrgUrl, listServerAccess, saveOrgUrl } from '../policy/index.ts';
+import type { UpstreamEntry } from '../upstream/index.ts';
+import type { Gateway } from './create-gateway.ts';
+import type { GatewaySettings } from './settings.ts';
+import { GATEHOUSE_VERSION } from './version.ts';
+
+export type ApiServiceDeps = {
+  gateway: Gateway;
+  audit: AuditLog;
+  clients: ClientConnections;
+  settings: GatewaySettings;
+  /** The IdP page the last sign-in opened, resolved when the org mode opens it. */
+  nextAuthorizationUrl: () => Promise<string>;
+  /** Managed (MDM) org config: the window shows the org URL read-only. */
+  orgUrlManaged: boolean;
+  orgUrl: string | null;
+  dataDir: string;
+  onChange(listener: (topic: ChangeTopic) => void): () => void;
+  paused: { value: boolean };
+};
+
+/**
+ * The window's and the CLI's API (src-main/core/api/contract.ts) over the running gateway. It
+ * only reads state and calls the gateway's own operations; it decides nothing itself.
+ */
+export function createApiService(deps: ApiServiceDeps): GatewayApi {
+  const { gateway, audit, clients } = deps;
+
+  function status(): Status {
+    const org = gateway.org?.status();
+    const errors = gateway.pool.enabledEntries().filter((e) => e.connection.state === 'error');
+    const policy = org?.policy;
+    return {
+      version: GATEHOUSE_VERSION,
+      endpoint: gateway.endpoint,
+      port: gateway.port,
+      mode: gateway.org ? 'org' : 'personal',
+      org: org ? { name: org.orgName ?? new URL(org.issuer).host, issuer: org.issuer } : null,
+      user: org?.user
+        ? {
+            email: org.user.email ?? org.user.sub,
+            name: org.user.name ?? null,
+            groups: org.user.groups,
+            roles: org.user.roles,
+          }
+        : null,
+      policy: {
+        version: policy?.version ?? null,
+        ageSeconds: policy?.ageSeconds ?? null,
+        state: !policy || policy.state === 'none' ? 'none' : policy.state === 'stale' ? 'stale' : 'ok',
+      },
+      health:
+        errors.length === 0
+          ? { state: 'ok' }
+          : {
+              state: 'degraded',
+              message: `${errors.map((e) => e.config.name).join(', ')} failed: ${errors[0]!.connection.lastError ?? 'unknown error'}`,
+            },
+      paused: deps.paused.value,
+    };
+  }
+
+  function serverInfo(entry: UpstreamEntry): ServerInfo {
+    const name = entry.config.name;
+    const access = gateway.router.access.server(name, { sessionId: '', localClientId: 'window' });
+    const lock = lockOf(name);
+    const state: ServerInfo['state'] = !entry.enabled
+      ? access.allow || lock.toggleable
+        ? 'disabled'
+        : 'denied'
+      : entry.connection.state === 'ready'
+        ? 'ready'
+        : entry.connection.state === 'error'
+          ? 'error'
+          : 'connecting';
+    return {
+      name,
+      transport: entry.config.transport,
+      enabled: entry.enabled,
+      state,
+      lockedByPolicy: !lock.toggleable,
+      ...(lock.reason && { lockReason: lock.reason }),
+      ...(entry.connection.lastError &&
+        entry.connection.state === 'error' && { lastError: entry.connection.lastError }),
+      toolCount: entry.lists ? entry.lists.tools.length : null,
+    };
+  }
+
+  /** Whether the user may switch a server, and why not. */
+  function lockOf(name: string): { toggleable: boolean; reason?: string } {
+    const org = gateway.org;
+    const status = org?.status();
+    const policy = org?.currentPolicy();
+    if (!org || !policy || !status?.user) return { toggleable: true };
+    const access = listServerAccess({ policy, claims: status.user.claims, toggles: {} }).find((a) => a.id === name);
+    if (!access) return { toggleable: true }; // a personal server
+    if (!access.allowed) return { toggleable: false, reason: access.decision.reason };
+    if (access.mode === 'locked-on') return { toggleable: false, reason: 'Your organisation keeps this server on.' };
+    return { toggleable: true };
+  }
+
+  function entryOrThrow(name: string): UpstreamEntry {
+    const entry = gateway.pool.get(name);
+    if (!entry) throw new ApiError('not-found', `No server named '${name}' is configured.`);
+    return entry;
+  }
+
+  return {
+    async getStatus() {
+      return status();
+    },
+    async listServers() {
+      return gateway.pool.all().map(serverInfo);
+    },
+    async setServerEnabled({ name, enabled }) {
+      entryOrThrow(name);
+      try {
+        await gateway.setServerEnabled(name, enabled);
+      } catch (error) {
+        throw new ApiError('locked-by-policy', (error as Error).message, { cause: error });
+      }
+      return serverInfo(entryOrThrow(name));
+    },
+    async listTools({ server }) {
+      const entry = entryOrThrow(server);
+      const who = { sessionId: '', localClientId: 'window' };
+      return (entry.lists?.tools ?? []).map((tool) => {
+        const name = String(tool.name);
+        const decision = gateway.router.access.item(server, 'tool', name, who);
+        return {
+          name,
+          ...(typeof tool.description === 'string' && { description: tool.description }),
+          allowed: decision.allow,
+          ...(!decision.allow && { reason: decision.reason, ...(decision.rule && { rule: decision.rule }) }),
+        };
+      });
+    },
+    async queryAudit({ filter = {}, cursor, limit } = {}) {
+      const page = await audit.query({
+        ...(filter.server && { server: filter.server }),
+        ...(filter.tool && { tool: filter.tool }),
+        ...(filter.method && { method: filter.method }),
+        ...(filter.outcome && { outcome: filter.outcome as AuditOutcome }),
+        ...(filter.client && { client: filter.client }),
+        ...(filter.text && { text: filter.text }),
+        ...(cursor && { cursor }),
+        limit: limit ?? 200,
+      });
+      return { records: page.records, nextCursor: page.nextCursor };
+    },
+    async listClients() {
+      return clients.list();
+    },
+    async previewClientChange({ client, action }) {
+      return action === 'connect'
+        ? clients.connect(client, { dryRun: true })
+        : clients.disconnect(client, { dryRun: true });
+    },
+    async connectClient({ client }) {
+      return clients.connect(client);
+    },
+    async disconnectClient({ client }) {
+      return clients.disconnect(client);
+    },
+    async login() {
+      const org = gateway.org;
+      if (!org)
+        throw new ApiError('no-org', 'Gatehouse is in personal mode: set your organisation URL in Settings first.');
+      if (org.status().user) return { authorizationUrl: null };
+      const url = deps.nextAuthorizationUrl();
+      org.login().catch(() => {
+        // The window learns the outcome from the status change (or its absence); the error is in the log.
+      });
+      return { authorizationUrl: await url };
+    },
+    async logout() {
+      await gateway.org?.logout();
+      return {};
+    },
+    async setPaused({ paused }) {
+      deps.paused.value = paused;
+      gateway.router.onServerChanged(undefined, 'lists');
+      return status();
+    },
+    async getSettings() {
+      return {
+        orgUrl: deps.orgUrl,
+        orgUrlManaged: deps.orgUrlManaged,
+        auditRetentionDays: deps.settings.get().auditRetentionDays,
+      };
+    },
+    async setSettings(change = {}) {
+      if (change.orgUrl !== undefined) {
+        if (deps.orgUrlManaged)
+          throw new ApiError('managed', 'Your IT department manages the organisation URL on this machine.');
+        if (change.orgUrl === null) await forgetOrgUrl(deps.dataDir);
+        else await saveOrgUrl({ dataDir: deps.dataDir, orgUrl: change.orgUrl });
+        deps.orgUrl = change.orgUrl;
+      }
+      if (change.auditRetentionDays !== undefined) {
+        await deps.settings.set({ auditRetentionDays: change.auditRetentionDays });
+        await audit.setRetention({ maxAgeMs: change.auditRetentionDays * 86_400_000 });
+      }
+      return {
+        orgUrl: deps.orgUrl,
+        orgUrlManaged: deps.orgUrlManaged,
+        auditRetentionDays: deps.settings.get().auditRetentionDays,
+      };
+    },
+    subscribe(listener: GatewayEventListener) {
+      const stopAudit = audit.subscribe((record) => listener({ type: 'audit', record }));
+      const stopChanges = deps.onChange((topic) => listener({ type: 'changed', topic }));
+      return () => {
+        stopAudit();
+        stopChanges();
+      };
+    },
+  };
+}
