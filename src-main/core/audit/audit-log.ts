@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { buildRecord } from './build-record.ts';
+import { buildRecord, toMs } from './build-record.ts';
 import { recordLine } from './canonical.ts';
 import { AuditError } from './errors.ts';
 import type { AuditExportFormat } from './export.ts';
@@ -181,11 +181,12 @@ export class AuditLog {
     }
     this.store.lastHash = hash;
     const strings = this.store.strings;
+    const startedAt = Math.floor(toMs(input.startedAt));
     this.store.enqueue({
       line,
       record,
       fields: {
-        startedAt: Date.parse(record.startedAt),
+        startedAt,
         totalMs: record.latency.totalMs,
         server: strings.intern(record.server),
         name: strings.intern(record.name),
@@ -196,7 +197,7 @@ export class AuditLog {
       },
     });
     this.rollingMetrics.add(
-      Date.parse(record.startedAt),
+      startedAt,
       record.server,
       record.name ?? record.method,
       record.outcome,

@@ -57,7 +57,7 @@ export function buildRecord(
   return record as UnhashedRecord;
 }
 
-function toMs(time: number | Date): number {
+export function toMs(time: number | Date): number {
   const ms = time instanceof Date ? time.getTime() : Number(time);
   return Number.isFinite(ms) ? ms : Date.now();
 }

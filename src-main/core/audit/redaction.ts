@@ -93,6 +93,7 @@ export class KnownSecrets {
   }
 
   maskString(text: string): string {
+    if (text.length < MIN_SECRET_LENGTH) return text;
     let out = text;
     for (const secret of this.values) {
       if (out.includes(secret)) out = out.split(secret).join(mask('secret'));
@@ -120,15 +121,22 @@ export class KnownSecrets {
       }
       return copy ?? value;
     }
-    const entries = Object.entries(value);
-    let changed = false;
-    const masked = entries.map(([key, member]) => {
-      const newKey = this.maskString(key);
-      const newMember = this.walk(member, depth + 1);
-      if (newKey !== key || newMember !== member) changed = true;
-      return [newKey, newMember] as const;
-    });
-    return changed ? Object.fromEntries(masked) : value;
+    const object = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const key in object) {
+      const member = object[key];
+      const maskedKey = this.maskString(key);
+      const masked = this.walk(member, depth + 1);
+      if (!copy && (maskedKey !== key || masked !== member)) {
+        copy = {};
+        for (const earlier in object) {
+          if (earlier === key) break;
+          copy[earlier] = object[earlier];
+        }
+      }
+      if (copy) copy[maskedKey] = masked;
+    }
+    return copy ?? value;
   }
 }
 
