@@ -18,7 +18,7 @@ describe('audit record schema', () => {
   });
 
   // Regenerate after a deliberate schema change:
-  //   node src-main/cli/main.ts audit schema > docs/schema/audit-record.schema.json && npx prettier --write docs/schema
+  //   npm run audit:schema
   it('matches the committed JSON Schema', async () => {
     const committed: unknown = JSON.parse(await fs.readFile(GOLDEN, 'utf8'));
     // Compared as data and in key order too, so the published file reads like the generated one.
