@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_PORT, defaultDataDir } from '../../core/config/index.ts';
+import { WINDOW_CLIENT_ID, windowUrl } from '../../core/api/index.ts';
 import { openInSystemBrowser } from '../../core/auth/index.ts';
 import { createGateway } from '../../core/gateway/index.ts';
 import { loadOrgConfig, PolicyError } from '../../core/policy/index.ts';
@@ -79,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const names = gateway.pool.all().map((e) => e.config.name);
+  const windowLink = windowUrl(`http://127.0.0.1:${gateway.port}`, await gateway.tokens.getOrCreate(WINDOW_CLIENT_ID));
   const orgLine =
     orgResult.mode === 'personal'
       ? 'Personal mode (no org configured).'
@@ -90,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
       `  all servers:  ${gateway.endpoint}`,
       ...names.map((n) => `  ${n.padEnd(12)}  ${gateway.serverEndpoint(n)}`),
       names.length === 0 ? `  (no servers configured: pass --config FILE or create ${defaultConfig})` : '',
+      `  window:       ${windowLink}`,
       `Clients authenticate with "Authorization: Bearer <token>"; print one with: gatehouse token --data-dir ${JSON.stringify(dataDir)}`,
       'Press Ctrl-C to stop.',
       '',
