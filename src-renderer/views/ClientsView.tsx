@@ -218,23 +218,26 @@ function ChangeDialog(props: { pending: Pending; onCancel(): void; onApply(): vo
 function DiffView(props: { diff: string }) {
   return (
     <pre className="diff" aria-label="Changes to the config file" tabIndex={0}>
-      {props.diff.split('\n').map((line, index) => {
-        const kind =
-          line.startsWith('+++') || line.startsWith('---')
-            ? 'file'
-            : line.startsWith('@@')
-              ? 'hunk'
-              : line[0] === '+'
-                ? 'add'
-                : line[0] === '-'
-                  ? 'del'
-                  : 'same';
-        return (
-          <span key={index} className={`diff-line diff-${kind}`}>
-            {line + '\n'}
-          </span>
-        );
-      })}
+      {props.diff
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((line, index) => {
+          const kind =
+            line.startsWith('+++') || line.startsWith('---')
+              ? 'file'
+              : line.startsWith('@@')
+                ? 'hunk'
+                : line[0] === '+'
+                  ? 'add'
+                  : line[0] === '-'
+                    ? 'del'
+                    : 'same';
+          return (
+            <span key={index} className={`diff-line diff-${kind}`}>
+              {line + '\n'}
+            </span>
+          );
+        })}
     </pre>
   );
 }

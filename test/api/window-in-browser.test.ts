@@ -144,7 +144,7 @@ describe('the window in a browser', () => {
     try {
       await page.goto(server.url);
       await page.getByRole('button', { name: 'Live log' }).click();
-      await page.getByLabel('Outcome').selectOption('denied');
+      await page.getByRole('combobox', { name: 'Outcome', exact: true }).selectOption('denied');
       await page.locator('.log-row[data-record-id]').first().waitFor();
       const outcomes = await page.locator('.virtual-list .badge').allTextContents();
       expect(new Set(outcomes)).toEqual(new Set(['Denied']));
