@@ -8,15 +8,28 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   serve: { summary: 'run the gateway in the foreground', load: () => import('./commands/serve.ts') },
   token: { summary: 'print a local client token for the data dir', load: () => import('./commands/token.ts') },
   login: { summary: 'sign in to your organisation (browser, or --device)', load: () => import('./commands/login.ts') },
+  status: {
+    summary: 'who is signed in, the policy in force, and each server',
+    load: () => import('./commands/status.ts'),
+  },
   logout: { summary: 'sign out and revoke the sign-in at the IdP', load: () => import('./commands/logout.ts') },
-  clients: { summary: 'connect AI clients (Cursor, Claude, VS Code, ...) to Gatehouse', load: () => import('./commands/clients.ts') },
-  bridge: { summary: 'stdio MCP bridge to Gatehouse, for stdio-only clients', load: () => import('./commands/bridge.ts') },
+  clients: {
+    summary: 'connect AI clients (Cursor, Claude, VS Code, ...) to Gatehouse',
+    load: () => import('./commands/clients.ts'),
+  },
+  bridge: {
+    summary: 'stdio MCP bridge to Gatehouse, for stdio-only clients',
+    load: () => import('./commands/bridge.ts'),
+  },
   policy: {
     summary: 'check a policy document (validate) or print its JSON Schema',
     load: () => import('./commands/policy.ts'),
   },
   'org-server': { summary: 'run the reference org policy server', load: () => import('./commands/org-server.ts') },
-  audit: { summary: 'read the local audit log: tail, query, verify, export', load: () => import('./commands/audit.ts') },
+  audit: {
+    summary: 'read the local audit log: tail, query, verify, export',
+    load: () => import('./commands/audit.ts'),
+  },
 };
 
 export function usage(): string {
