@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditStats } from '../../src-main/core/audit/index.ts';
+import type { AuditMetrics, AuditStats } from '../../src-main/core/audit/index.ts';
 import { openAuditLog } from '../../src-main/core/audit/index.ts';
 import { simpleCall, tempDir } from './support.ts';
 
@@ -56,7 +56,7 @@ describe('audit metrics', () => {
       }),
     );
 
-    const metrics = log.metrics();
+    const metrics: AuditMetrics = log.metrics();
     const echo = metrics.hour.servers
       .find((s) => s.server === 'everything')!
       .tools.find((t) => t.name === 'echo')!.stats;

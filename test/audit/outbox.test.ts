@@ -1,8 +1,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditLog, AuditOutbox, OutboxStatus } from '../../src-main/core/audit/index.ts';
-import { createHttpsBatchSink, createOutbox, openAuditLog } from '../../src-main/core/audit/index.ts';
+import type {
+  AuditLog,
+  AuditLogStatus,
+  AuditOutbox,
+  AuditRecord,
+  AuditSink,
+  OutboxStatus,
+} from '../../src-main/core/audit/index.ts';
+import { AuditSinkError, createHttpsBatchSink, createOutbox, openAuditLog } from '../../src-main/core/audit/index.ts';
 import { recordHash } from '../../src-main/core/audit/canonical.ts';
 import { simpleCall, tempDir, TestBatchReceiver, waitFor } from './support.ts';
 
@@ -105,6 +112,8 @@ describe('audit outbox to the HTTPS batch receiver', () => {
     const outbox = await outboxFor(log, receiver);
     const statuses: OutboxStatus[] = [];
     outbox.onStatus((status) => statuses.push(status));
+    const logStatuses: AuditLogStatus[] = [];
+    log.onStatus((status) => logStatuses.push(status));
 
     let appended = 0;
     while (!outbox.status().warning) {
@@ -125,6 +134,7 @@ describe('audit outbox to the HTTPS batch receiver', () => {
     }
     await log.flush();
     expect(log.status().droppedUnshipped).toBeGreaterThan(0);
+    expect(logStatuses.at(-1)!.droppedUnshipped).toBe(log.status().droppedUnshipped);
 
     await receiver.start();
     outbox.retryNow();
@@ -135,6 +145,41 @@ describe('audit outbox to the HTTPS batch receiver', () => {
     expect(status.dropped).toBeLessThanOrEqual(log.status().droppedUnshipped);
     expect(status.warning).toMatch(/were deleted before they reached https/);
     expect(receiver.unique.size + status.dropped).toBe(appended);
+  });
+
+  it('halves the batch when a sink says it is too large, and retries a failing sink with growing, jittered delays', async () => {
+    const { log } = await setup();
+    const sizes: number[] = [];
+    const attemptsAt: number[] = [];
+    let failuresLeft = 4;
+    const delivered: AuditRecord[] = [];
+    const sink: AuditSink = {
+      name: 'picky',
+      async send(records) {
+        sizes.push(records.length);
+        if (records.length > 25) throw new AuditSinkError('payload too large', { status: 413 });
+        attemptsAt.push(Date.now());
+        if (failuresLeft-- > 0) throw new AuditSinkError('service unavailable', { status: 503 });
+        delivered.push(...records);
+      },
+    };
+    const ids = Array.from({ length: 60 }, (_, i) => log.append(simpleCall(i)).id);
+    const outbox = await createOutbox({
+      log,
+      sink,
+      startAt: 'start',
+      batchRecords: 100,
+      backoff: { initialMs: 40, maxMs: 1000 },
+      random: () => 1,
+    });
+    cleanup.push(() => outbox.stop());
+    await outbox.drain();
+    expect(sizes.slice(0, 3)).toEqual([60, 30, 15]);
+    expect(delivered.map((record) => record.id)).toEqual(ids);
+    const gaps = attemptsAt.slice(1, 5).map((at, i) => at - attemptsAt[i]!);
+    // 40, 80, 160, 320 ms with the jitter at its maximum.
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(40 * 2 ** i - 5);
+    expect(outbox.status()).toMatchObject({ delivered: 60, failures: 0 });
   });
 
   it('refuses plain http to anything but loopback', () => {

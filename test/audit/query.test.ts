@@ -2,7 +2,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditFilter, AuditLog, AuditOutcome, AuditRecord } from '../../src-main/core/audit/index.ts';
+import type {
+  AuditFilter,
+  AuditLog,
+  AuditOutcome,
+  AuditPage,
+  AuditQuery,
+  AuditRecord,
+} from '../../src-main/core/audit/index.ts';
 import { CSV_COLUMNS, openAuditLog } from '../../src-main/core/audit/index.ts';
 import { simpleCall, tempDir, waitFor } from './support.ts';
 
@@ -68,7 +75,8 @@ describe('audit query', () => {
     const records: AuditRecord[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 1000; pages++) {
-      const page = await log.query({ ...filter, limit, ...(cursor ? { cursor } : {}) });
+      const query: AuditQuery = { ...filter, limit, ...(cursor ? { cursor } : {}) };
+      const page: AuditPage = await log.query(query);
       records.push(...page.records);
       if (!page.nextCursor) return records;
       expect(page.records).toHaveLength(limit);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AUDIT_SCHEMA_ID,
   AUDIT_SCHEMA_VERSION,
   auditRecordJsonSchema,
   auditRecordSchema,
@@ -60,6 +61,8 @@ describe('audit record schema', () => {
       expect.arrayContaining(['id', 'schemaVersion', 'startedAt', 'server', 'method', 'outcome', 'prevHash', 'hash']),
     );
     expect(schema.additionalProperties).toBeUndefined();
+    expect(auditRecordJsonSchema().$id).toBe(AUDIT_SCHEMA_ID);
+    expect(AUDIT_SCHEMA_ID).toContain(`v${AUDIT_SCHEMA_VERSION}`);
   });
 
   it('describes the records the log actually writes, in personal mode (no user) and signed in', async () => {

@@ -1,7 +1,14 @@
 import fs from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditLog, AuditRecord } from '../../src-main/core/audit/index.ts';
-import { maskSecretsInText, openAuditLog, redact, redactionLevelFor } from '../../src-main/core/audit/index.ts';
+import {
+  maskSecretsInText,
+  MIN_SECRET_LENGTH,
+  openAuditLog,
+  redact,
+  REDACTION_LEVELS,
+  redactionLevelFor,
+} from '../../src-main/core/audit/index.ts';
 import { API_KEY, echoCallWithSecrets, JWT, LOCAL_TOKEN, readAllSegmentText, tempDir } from './support.ts';
 
 describe('redaction levels on a realistic tool call', () => {
@@ -95,10 +102,10 @@ describe('redaction levels on a realistic tool call', () => {
 
   it('masks secrets the gateway registered at every level, in params, results and errors, and never writes them to disk', async () => {
     expect(log.registerSecret(LOCAL_TOKEN)).toBe(true);
-    expect(log.registerSecret('short')).toBe(false);
+    expect(log.registerSecret('s'.repeat(MIN_SECRET_LENGTH - 1))).toBe(false);
     const injected = 'org-upstream-credential-7d1e';
     log.registerSecret(injected);
-    for (const level of ['none', 'shape', 'redacted', 'full'] as const) {
+    for (const level of REDACTION_LEVELS) {
       const record = await recordAt(level, {
         result: { content: [{ type: 'text', text: `token was ${LOCAL_TOKEN}, credential ${injected}` }] },
         error: `upstream said: bad credential ${injected}`,

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditLog, AuditRecord } from '../../src-main/core/audit/index.ts';
-import { openAuditLog, verifyAuditDir } from '../../src-main/core/audit/index.ts';
+import type { AuditLog, AuditLogOptions, AuditRecord, VerifyResult } from '../../src-main/core/audit/index.ts';
+import { AuditError, DEFAULT_AUDIT_LIMITS, openAuditLog, verifyAuditDir } from '../../src-main/core/audit/index.ts';
 import { segmentFiles, simpleCall, tempDir } from './support.ts';
 
 const GENESIS = '0'.repeat(64);
@@ -19,7 +19,7 @@ describe('audit store', () => {
     return dir;
   }
 
-  async function open(dir: string, options: Omit<Parameters<typeof openAuditLog>[0], 'dir'> = {}): Promise<AuditLog> {
+  async function open(dir: string, options: Omit<AuditLogOptions, 'dir'> = {}): Promise<AuditLog> {
     const log = await openAuditLog({ dir, ...options });
     cleanup.push(() => log.close());
     return log;
@@ -37,7 +37,12 @@ describe('audit store', () => {
     const appended = Array.from({ length: 50 }, (_, i) => log.append(simpleCall(i)));
     expect(log.status().queued).toBe(50);
     await log.flush();
-    expect(log.status()).toMatchObject({ queued: 0, records: 50, segments: 1 });
+    expect(log.status()).toMatchObject({
+      queued: 0,
+      records: 50,
+      segments: 1,
+      maxBytes: DEFAULT_AUDIT_LIMITS.maxBytes,
+    });
     expect(appended[0]!.prevHash).toBe(GENESIS);
     for (let i = 1; i < appended.length; i++) expect(appended[i]!.prevHash).toBe(appended[i - 1]!.hash);
     expect(appended.map((record) => record.id)).toEqual(appended.map((record) => record.id).sort());
@@ -64,7 +69,9 @@ describe('audit store', () => {
     const log = await open(dir);
     log.append(simpleCall(1));
     await log.flush();
-    await expect(openAuditLog({ dir })).rejects.toMatchObject({ code: 'AUDIT_LOCKED' });
+    const second = await openAuditLog({ dir }).catch((error: unknown) => error);
+    expect(second).toBeInstanceOf(AuditError);
+    expect(second).toMatchObject({ code: 'AUDIT_LOCKED', message: expect.stringContaining(`process ${process.pid}`) });
     const reader = await open(dir, { readOnly: true });
     expect((await reader.query()).records).toHaveLength(1);
     expect(() => reader.append(simpleCall(2))).toThrow(expect.objectContaining({ code: 'AUDIT_READ_ONLY' }));
@@ -163,7 +170,7 @@ describe('audit store', () => {
     lines[2] = lines[2]!.replace('"outcome":"ok"', '"outcome":"denied"');
     await fs.writeFile(file, lines.join('\n'));
 
-    const result = await log.verify();
+    const result: VerifyResult = await log.verify();
     expect(result.ok).toBe(false);
     expect(result.broken).toMatchObject({ file: segments[1], line: 3, recordId: target.id, reason: 'hash-mismatch' });
     expect(result.records).toBe(records.findIndex((record) => record.id === target.id));

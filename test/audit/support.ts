@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { AuditRecord, AuditRecordInput } from '../../src-main/core/audit/index.ts';
+import type { AuditRecord, AuditRecordInput, AuditRecordStore } from '../../src-main/core/audit/index.ts';
 import { createAuditBatchHandler, MemoryAuditRecordStore } from '../../src-main/core/audit/index.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -102,7 +102,7 @@ export async function waitFor(
  * `start()` brings it back on the same port, as an org endpoint going down and up would.
  */
 export class TestBatchReceiver {
-  readonly store = new MemoryAuditRecordStore();
+  readonly store: MemoryAuditRecordStore & AuditRecordStore = new MemoryAuditRecordStore();
   requests = 0;
   /** When set, the next this-many requests are stored but their response is lost (socket destroyed). */
   loseAcknowledgements = 0;

@@ -91,7 +91,7 @@ const isObject = (value: unknown): value is Json =>
  * redacted/full, structured content per level. Tool results carry `content`, resources/read
  * `contents`, prompts/get `messages`; other results (lists) are summarised by isError only.
  */
-export function summarizeResult(
+function summarizeResult(
   result: unknown,
   level: RedactionLevel,
   rules: RedactionRules,

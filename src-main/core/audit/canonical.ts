@@ -13,7 +13,7 @@ export const GENESIS_HASH = '0'.repeat(64);
  * Objects with integer-like keys ("0", "10") defeat that, because JavaScript enumerates those
  * first in numeric order whatever the insertion order; they take the slower string builder.
  */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   switch (keyOrder(value, 0)) {
     case 'sorted':
       return JSON.stringify(value);
@@ -111,7 +111,7 @@ function buildCanonical(value: unknown): string {
   }
 }
 
-export function sha256Hex(text: string): string {
+function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -230,6 +230,7 @@ export class AuditOutbox {
         await this.failed(error);
         continue;
       }
+      if (this.stopped) break;
       if (!batch) {
         if (this.newData) continue;
         this.setState('idle');
@@ -245,8 +246,8 @@ export class AuditOutbox {
         await raceAbort(this.sink.send(batch.records, this.abort.signal), this.abort.signal);
       } catch (error) {
         if (this.stopped) break;
-        if (error instanceof AuditSinkError && error.tooLarge && this.batchLimit > 1) {
-          this.batchLimit = Math.ceil(this.batchLimit / 2);
+        if (error instanceof AuditSinkError && error.tooLarge && batch.records.length > 1) {
+          this.batchLimit = Math.ceil(batch.records.length / 2);
           continue;
         }
         await this.failed(error);
@@ -415,11 +416,12 @@ export class AuditOutbox {
   }
 }
 
+/** Settles with `promise` or rejects on abort; either way `promise` stays handled (no unhandled rejection later). */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => {
         signal.removeEventListener('abort', onAbort);

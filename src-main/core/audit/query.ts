@@ -41,11 +41,11 @@ const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 10_000;
 const TEXT_BATCH = 512;
 
-export function encodeCursor(at: Position): string {
+function encodeCursor(at: Position): string {
   return Buffer.from(`${at.segment}.${at.position}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): Position {
+function decodeCursor(cursor: string): Position {
   const match = /^(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match)
     throw new AuditError(
@@ -55,7 +55,7 @@ export function decodeCursor(cursor: string): Position {
   return { segment: Number(match[1]), position: Number(match[2]) };
 }
 
-export function toEpochMs(value: number | string | Date, what: string): number {
+function toEpochMs(value: number | string | Date, what: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
   if (!Number.isFinite(ms)) {
     throw new AuditError(

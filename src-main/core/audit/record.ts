@@ -18,7 +18,7 @@ const hash = z.string().regex(/^[0-9a-f]{64}$/);
 const isoTime = z.iso.datetime({ offset: false, precision: 3 });
 const nonNegative = z.number().nonnegative();
 
-export const auditUserSchema = z
+const auditUserSchema = z
   .object({
     sub: z.string().describe('Subject of the signed-in user at the org IdP.'),
     email: z.string().optional(),
@@ -26,7 +26,7 @@ export const auditUserSchema = z
   })
   .describe('The signed-in employee; absent in personal mode.');
 
-export const auditClientSchema = z
+const auditClientSchema = z
   .object({
     name: z.string().optional().describe('clientInfo.name from the MCP initialize request.'),
     version: z.string().optional().describe('clientInfo.version from the MCP initialize request.'),
@@ -34,7 +34,7 @@ export const auditClientSchema = z
   })
   .describe('The AI client that made the request.');
 
-export const auditContentItemSchema = z
+const auditContentItemSchema = z
   .object({
     type: z.string().describe('MCP content type: text, image, audio, resource, resource_link, ...'),
     role: z.string().optional().describe('For prompt messages: user or assistant.'),
@@ -46,7 +46,7 @@ export const auditContentItemSchema = z
   })
   .describe('One content item of a result, summarised.');
 
-export const auditResultSchema = z
+const auditResultSchema = z
   .object({
     isError: z.boolean().optional(),
     content: z.array(auditContentItemSchema).optional(),
@@ -85,8 +85,8 @@ export const auditRecordSchema = z
   .describe('One request that reached an upstream MCP server through Gatehouse, or was denied.');
 
 export type AuditRecord = z.infer<typeof auditRecordSchema>;
-export type AuditUser = z.infer<typeof auditUserSchema>;
-export type AuditClient = z.infer<typeof auditClientSchema>;
+type AuditUser = z.infer<typeof auditUserSchema>;
+type AuditClient = z.infer<typeof auditClientSchema>;
 export type AuditResultSummary = z.infer<typeof auditResultSchema>;
 export type AuditContentItem = z.infer<typeof auditContentItemSchema>;
 

@@ -21,7 +21,7 @@ export type RedactionConfig = {
   maxStringChars?: number;
 };
 
-export const DEFAULT_REDACTION_LEVEL: RedactionLevel = 'redacted';
+const DEFAULT_REDACTION_LEVEL: RedactionLevel = 'redacted';
 const DEFAULT_MAX_TEXT_CHARS = 4096;
 const DEFAULT_MAX_STRING_CHARS = 65_536;
 const MAX_DEPTH = 64;

@@ -8,7 +8,7 @@ import path from 'node:path';
  */
 const SEGMENT_PATTERN = /^audit-(\d{8,})\.jsonl$/;
 
-export const segmentFileName = (number: number): string => `audit-${String(number).padStart(8, '0')}.jsonl`;
+const segmentFileName = (number: number): string => `audit-${String(number).padStart(8, '0')}.jsonl`;
 export const indexFileOf = (segmentFile: string): string => segmentFile.replace(/\.jsonl$/, '.idx');
 export const tornFileOf = (segmentFile: string): string => segmentFile.replace(/\.jsonl$/, '.torn');
 

@@ -51,7 +51,7 @@ const WRITE_RETRY_MS = 1000;
 const READ_HANDLES = 8;
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 /** Offsets in the index are 32-bit; stay far below that. */
-export const SEGMENT_BYTES_CEILING = 1 << 30;
+const SEGMENT_BYTES_CEILING = 1 << 30;
 
 /**
  * The append-only segment files with their indexes: recovery on open, the background writer,

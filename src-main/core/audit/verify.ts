@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GENESIS_HASH, recordHash } from './canonical.ts';
 import { listSegmentNumbers, segmentPath } from './segment-files.ts';
 
-export type BrokenLinkReason =
+type BrokenLinkReason =
   /** The line is not a JSON object: edited by hand or damaged on disk. */
   | 'unreadable'
   /** The record's content does not match its own hash: the record was changed after it was written. */
@@ -13,7 +13,7 @@ export type BrokenLinkReason =
   /** A segment ends in the middle of a line although a later one exists. */
   | 'truncated';
 
-export type BrokenLink = {
+type BrokenLink = {
   file: string;
   /** 1-based line number in that file. */
   line: number;
