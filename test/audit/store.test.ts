@@ -208,6 +208,19 @@ describe('audit store', () => {
     expect((await log.verify()).ok).toBe(true);
   });
 
+  it('detects a segment file removed from the middle', async () => {
+    const dir = await newDir();
+    const log = await open(dir, { segments: { maxBytes: 2000 } });
+    for (let i = 0; i < 40; i++) log.append(simpleCall(i));
+    await log.flush();
+    const segments = await segmentFiles(dir);
+    expect(segments.length).toBeGreaterThan(3);
+    await fs.rm(path.join(dir, segments[1]!));
+    const result = await log.verify();
+    expect(result.broken).toMatchObject({ file: segments[2], line: 1, reason: 'chain-broken' });
+    expect(result.broken!.detail).toContain('segment files 2 to 2 are missing');
+  });
+
   it('rebuilds a missing or damaged index from the segment', async () => {
     const dir = await newDir();
     const first = await openAuditLog({ dir, segments: { maxBytes: 3000 } });

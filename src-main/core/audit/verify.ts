@@ -56,6 +56,11 @@ export async function verifyAuditDir(dir: string): Promise<VerifyResult> {
   for (const [i, number] of numbers.entries()) {
     const file = segmentPath(dir, number);
     const isLast = i === numbers.length - 1;
+    const previous = numbers[i - 1];
+    const gap =
+      previous !== undefined && number !== previous + 1
+        ? ` (segment files ${previous + 1} to ${number - 1} are missing)`
+        : '';
     let lineNumber = 0;
     const fail = (reason: BrokenLinkReason, detail: string, recordId?: string): VerifyResult => {
       result.ok = false;
@@ -89,7 +94,7 @@ export async function verifyAuditDir(dir: string): Promise<VerifyResult> {
       } else if (record.prevHash !== expected) {
         return fail(
           'chain-broken',
-          `prevHash is ${String(record.prevHash)} but the record before it has hash ${expected}`,
+          `prevHash is ${String(record.prevHash)} but the record before it has hash ${expected}${lineNumber === 1 ? gap : ''}`,
           id,
         );
       }
