@@ -92,7 +92,9 @@ describe('the window in a browser', () => {
         for (let i = start; i < start + 2000; i++) api.addRecord(makeRecord(i));
         await new Promise((resolve) => setTimeout(resolve, 15));
       }
-      await expect.poll(() => page.locator('.log-footer').textContent(), { timeout: 60_000 }).toMatch(/^100,000 calls/);
+      await expect
+        .poll(() => page.locator('.log-footer').textContent(), { timeout: 100_000 })
+        .toMatch(/^100,000 calls/);
 
       const rows = await page.locator('.virtual-list [role=option]').count();
       expect(rows).toBeGreaterThan(5);
@@ -122,8 +124,9 @@ describe('the window in a browser', () => {
         return results.sort((a, b) => a - b)[Math.floor(count / 2)]!;
       }, jumps);
       const mainThreadMsPerJump = (((await busy()) - before) * 1000) / jumps;
-      expect(mainThreadMsPerJump).toBeLessThan(16);
-      expect(wall).toBeLessThan(500);
+      // A frame is 16 ms; the budget leaves room for a loaded CI machine (an unvirtualized list takes seconds).
+      expect(mainThreadMsPerJump).toBeLessThan(50);
+      expect(wall).toBeLessThan(1000);
       expect(await page.locator('.virtual-list [role=option]').count()).toBeLessThan(80);
 
       // Row 50,000 from the top (newest first) is record 49,999.
@@ -137,7 +140,7 @@ describe('the window in a browser', () => {
     } finally {
       await close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('filters, walks the log with the keyboard, opens the detail and copies a record as JSON', async () => {
     const { page, problems, close } = await openPage(browser);
