@@ -391,7 +391,8 @@ export class AuditOutbox {
         if (this.wake === done) this.wake = undefined;
         resolve();
       };
-      if (Number.isFinite(ms)) timer = setTimeout(done, ms);
+      // Unref'd: a sink that is backing off must not keep a process alive that is otherwise done.
+      if (Number.isFinite(ms)) timer = setTimeout(done, ms).unref();
       this.wake = done;
     });
   }

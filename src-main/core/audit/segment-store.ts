@@ -372,7 +372,10 @@ export class SegmentStore {
     const file = segmentPath(this.dir, number);
     const size = await fileSize(file);
     const loaded = await this.readIndexFile(file);
-    const index = loaded && loaded.bytes <= size ? loaded : new SegmentIndex();
+    // Only the newest segment grows after its index was written; any other size change (an edit)
+    // means the offsets cannot be trusted: rebuild.
+    const fits = loaded && (isLast ? loaded.bytes <= size : loaded.bytes === size);
+    const index = fits ? loaded : new SegmentIndex();
     const segment = { number, file, index };
     const stale = index.bytes < size;
     if (stale) await this.indexTail(segment, size, isLast);
