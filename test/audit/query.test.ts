@@ -103,6 +103,28 @@ describe('audit query', () => {
     expect(first.nextCursor).toBeNull();
   });
 
+  it('a text search with a scan budget returns what it found so far and a cursor to go on', async () => {
+    const needles: string[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const record = log.append(simpleCall(i, i % 100 === 7 ? { error: `needle ${i}`, outcome: 'tool_error' } : {}));
+      if (i % 100 === 7) needles.push(record.id);
+    }
+    await log.flush();
+    const found: string[] = [];
+    const pageSizes: number[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await log.query({ text: 'NEEDLE', limit: 5, scanBudgetMs: 0, ...(cursor ? { cursor } : {}) });
+      found.push(...page.records.map((record) => record.id));
+      pageSizes.push(page.records.length);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(found).toEqual(needles.reverse());
+    // Cut short by the budget: pages with fewer than 5 records that still had a next page.
+    expect(pageSizes.slice(0, -1).some((size) => size < 5)).toBe(true);
+  });
+
   it('rejects a cursor it did not hand out, and an unknown outcome', async () => {
     await expect(log.query({ cursor: 'garbage!' })).rejects.toMatchObject({ code: 'AUDIT_BAD_CURSOR' });
     await expect(log.query({ outcome: 'maybe' as AuditOutcome })).rejects.toMatchObject({ code: 'AUDIT_BAD_INPUT' });

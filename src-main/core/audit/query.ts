@@ -25,12 +25,17 @@ export type AuditQuery = AuditFilter & {
   limit?: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
+  /**
+   * With `text`, stop reading after about this long and return what was found so far, with a
+   * cursor to go on from (so a search box stays responsive on a large log). No limit when absent.
+   */
+  scanBudgetMs?: number;
 };
 
 export type AuditPage = {
   /** Newest first. */
   records: AuditRecord[];
-  /** Null on the last page. */
+  /** Null on the last page. A page cut short by `scanBudgetMs` may hold fewer records and still have one. */
   nextCursor: string | null;
 };
 
@@ -69,21 +74,22 @@ function toEpochMs(value: number | string | Date, what: string): number {
 export async function queryPage(store: SegmentStore, query: AuditQuery): Promise<AuditPage> {
   const limit = Math.min(Math.max(1, Math.floor(query.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const { items, more } = await findRecords(store, query, { order: 'desc', limit, after });
-  const last = items.at(-1);
-  return { records: items.map((item) => item.record), nextCursor: more && last ? encodeCursor(last.at) : null };
+  const deadline = query.scanBudgetMs === undefined ? undefined : performance.now() + query.scanBudgetMs;
+  const { items, more, resumeAt } = await findRecords(store, query, { order: 'desc', limit, after, deadline });
+  const next = resumeAt ?? items.at(-1)?.at;
+  return { records: items.map((item) => item.record), nextCursor: more && next ? encodeCursor(next) : null };
 }
 
 /**
  * Up to `limit` matching records in `order`, starting after `after`; `more` tells whether at
- * least one more exists. Filters run on the index columns; only matches (and, with `text`,
- * candidates) are read from disk.
+ * least one more exists (or, with `resumeAt`, whether the text scan hit `deadline` there). Filters
+ * run on the index columns; only matches (and, with `text`, candidates) are read from disk.
  */
 export async function findRecords(
   store: SegmentStore,
   filter: AuditFilter,
-  options: { order: 'asc' | 'desc'; limit: number; after?: Position | undefined },
-): Promise<{ items: { record: AuditRecord; at: Position }[]; more: boolean }> {
+  options: { order: 'asc' | 'desc'; limit: number; after?: Position | undefined; deadline?: number | undefined },
+): Promise<{ items: { record: AuditRecord; at: Position }[]; more: boolean; resumeAt?: Position }> {
   const matcher = compileFilter(store, filter);
   const items: { record: AuditRecord; at: Position }[] = [];
   if (!matcher) return { items, more: false };
@@ -103,6 +109,7 @@ export async function findRecords(
       if (descending ? segment.number > after.segment : segment.number < after.segment) continue;
       if (segment.number === after.segment) from = descending ? after.position - 1 : after.position + 1;
     }
+    if (from < 0 || from >= index.count) continue;
     const step = descending ? -1 : 1;
     let candidates: number[] = [];
     const take = async (): Promise<void> => {
@@ -115,10 +122,17 @@ export async function findRecords(
       if (text ? candidates.length >= TEXT_BATCH : items.length + candidates.length >= want) {
         await take();
         if (items.length >= want) break;
+        if (options.deadline !== undefined && performance.now() > options.deadline) {
+          return { items, more: true, resumeAt: { segment: segment.number, position: i } };
+        }
       }
     }
     if (candidates.length > 0) await take();
     if (items.length >= want) break;
+    if (text && options.deadline !== undefined && performance.now() > options.deadline) {
+      // This segment is done: the next page starts with the one after it.
+      return { items, more: true, resumeAt: { segment: segment.number, position: descending ? 0 : index.count - 1 } };
+    }
   }
   const more = items.length > options.limit;
   return { items: items.slice(0, options.limit), more };
