@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, net, shell } from 'electron';
 import { DEFAULT_PORT, defaultDataDir } from '../core/config/paths.ts';
 import type { GatewayApi } from '../core/api/contract.ts';
-import { createGateway } from '../core/gateway/index.ts';
-import { loadOrgConfig } from '../core/policy/index.ts';
+import { startGatewayForUser, type Gateway } from '../core/gateway/index.ts';
 import { isExternalLinkAllowed } from './app-origin.ts';
 import { registerAppScheme, serveWindowFiles } from './app-protocol.ts';
 import { Autostart } from './autostart.ts';
@@ -55,41 +54,6 @@ async function runApp(launchedHidden: boolean): Promise<void> {
   serveWindowFiles(path.join(appRoot, 'dist-renderer'));
   const log = openLog(path.join(dataDir, 'logs', 'app.log'));
 
-  let gateway: Awaited<ReturnType<typeof createGateway>>;
-  try {
-    // The same composition as `gatehouse serve`, with Electron's secret store, browser and network.
-    const configFile = path.join(dataDir, 'config.json');
-    const org = await loadOrgConfig({
-      platform: process.platform,
-      env: process.env,
-      homeDir: app.getPath('home'),
-      dataDir,
-    });
-    for (const warning of org.warnings) log(`warning: ${warning}`);
-    gateway = await createGateway({
-      dataDir,
-      port: DEFAULT_PORT,
-      ...(fs.existsSync(configFile) && { configFile }),
-      ...(org.mode !== 'personal' && {
-        org: {
-          org: org.config,
-          secretStore: openSafeStorageSecretStore(dataDir),
-          openBrowser: async (url: string) => {
-            if (!isExternalLinkAllowed(url, { allowLoopbackHttp: true }))
-              throw new Error(`Refusing to open ${url} in the browser.`);
-            await shell.openExternal(url);
-          },
-          // net.fetch uses the system proxy and certificate store, as an employee's laptop needs.
-          fetch: ((input: string | URL | Request, init?: RequestInit) =>
-            net.fetch(input instanceof URL ? input.href : input, init)) as typeof fetch,
-        },
-      }),
-      log,
-    });
-  } catch (error) {
-    dialog.showErrorBox('Gatehouse could not start', error instanceof Error ? error.message : String(error));
-    return app.exit(1);
-  }
   // Where AI clients that need the stdio bridge (Claude Desktop) start it: this executable.
   const bridgeLauncher = appBridgeLauncher({
     isPackaged: app.isPackaged,
@@ -97,7 +61,31 @@ async function runApp(launchedHidden: boolean): Promise<void> {
     mainScript: path.join(here, 'main.js'),
     env: process.env,
   });
-  log(`bridge launcher: ${bridgeLauncher.command} ${bridgeLauncher.args.join(' ')}`);
+  let gateway: Gateway;
+  try {
+    // The same start as `gatehouse serve`, with Electron's secret store, browser and network.
+    ({ gateway } = await startGatewayForUser({
+      dataDir,
+      port: DEFAULT_PORT,
+      homeDir: app.getPath('home'),
+      env: process.env,
+      platform: process.platform,
+      openSecretStore: () => openSafeStorageSecretStore(dataDir),
+      openBrowser: async (url: string) => {
+        if (!isExternalLinkAllowed(url, { allowLoopbackHttp: true }))
+          throw new Error(`Refusing to open ${url} in the browser.`);
+        await shell.openExternal(url);
+      },
+      // net.fetch uses the system proxy and certificate store, as an employee's laptop needs.
+      fetch: ((input: string | URL | Request, init?: RequestInit) =>
+        net.fetch(input instanceof URL ? input.href : input, init)) as typeof fetch,
+      bridgeLauncher,
+      log,
+    }));
+  } catch (error) {
+    dialog.showErrorBox('Gatehouse could not start', error instanceof Error ? error.message : String(error));
+    return app.exit(1);
+  }
 
   const api: GatewayApi = gateway.api;
   const disposeIpc = registerApiIpc(api, log);

@@ -5,3 +5,4 @@ export { ClientConfigError } from './errors.ts';
 export { hostFromProcess } from './host.ts';
 export type { HostEnvironment } from './host.ts';
 export { localTokenDeps } from './local-token-deps.ts';
+export type { BridgeLauncher } from './bridge-launcher.ts';

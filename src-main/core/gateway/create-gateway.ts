@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { windowRoutes, type ChangeTopic, type GatewayApi } from '../api/index.ts';
 import { auditDirIn, openAuditLog, type AuditLog } from '../audit/index.ts';
-import { ClientConnections, hostFromProcess, localTokenDeps, type HostEnvironment } from '../clients/index.ts';
+import {
+  ClientConnections,
+  hostFromProcess,
+  localTokenDeps,
+  type BridgeLauncher,
+  type HostEnvironment,
+} from '../clients/index.ts';
 import { loadGatewayConfig, type ServerConfig } from '../config/index.ts';
 import { Listener, type RouteHandler } from '../listener/index.ts';
 import { OrgMode, type OrgModeDeps } from '../org/index.ts';
@@ -29,6 +35,8 @@ export type GatewayDeps = {
   routes?: { prefix: string; handler: RouteHandler; public?: boolean }[];
   /** Where AI client configs live (tests pass a temp HOME); the real machine's by default. */
   host?: HostEnvironment;
+  /** How AI clients that need the stdio bridge start it (the Electron app passes its own executable). */
+  bridgeLauncher?: BridgeLauncher;
   /** Folder of the built window bundle served at /ui (default: dist-renderer in the checkout). */
   rendererRoot?: string;
   /** Org URL as the user or IT configured it, for the window's settings. */
@@ -158,6 +166,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     dataDir: deps.dataDir,
     port: listener.port,
     ...localTokenDeps(deps.dataDir),
+    ...(deps.bridgeLauncher && { bridgeLauncher: deps.bridgeLauncher }),
   });
   const gateway: Gateway = {
     port: listener.port,
