@@ -20,40 +20,38 @@ export function buildRecord(
 ): UnhashedRecord {
   const startedMs = toMs(input.startedAt);
   const endedMs = input.endedAt === undefined ? Math.max(endedAtFallback, startedMs) : toMs(input.endedAt);
-  const fields: Partial<UnhashedRecord> = {
-    id,
-    schemaVersion: AUDIT_SCHEMA_VERSION,
-    startedAt: new Date(startedMs).toISOString(),
-    endedAt: new Date(endedMs).toISOString(),
-    client: plainClient(input.client),
-    server: String(input.server),
-    method: String(input.method),
-    redaction: level,
-    outcome: input.outcome,
-    latency:
-      input.upstreamMs === undefined
-        ? { totalMs: nonNegative(input.totalMs ?? endedMs - startedMs) }
-        : { totalMs: nonNegative(input.totalMs ?? endedMs - startedMs), upstreamMs: nonNegative(input.upstreamMs) },
+  const totalMs = nonNegative(input.totalMs ?? endedMs - startedMs);
+  const params = input.params === undefined ? undefined : redact(input.params, level, rules);
+  const result = summarizeResult(input.result, level, rules);
+  // Members assigned in sorted key order (bytesIn ... user): canonical as built, no sorting copy.
+  const record: Record<string, unknown> = {
     bytesIn: Math.round(nonNegative(input.bytesIn ?? 0)),
     bytesOut: Math.round(nonNegative(input.bytesOut ?? 0)),
-    prevHash,
+    client: plainClient(input.client),
   };
-  if (input.user) fields.user = plainUser(input.user);
-  if (input.sessionId !== undefined) fields.sessionId = String(input.sessionId);
-  if (input.name !== undefined) fields.name = String(input.name);
-  if (input.denyRule !== undefined) fields.denyRule = String(input.denyRule);
-  if (input.policyVersion !== undefined) fields.policyVersion = String(input.policyVersion);
+  if (input.denyRule !== undefined) record.denyRule = String(input.denyRule);
+  record.endedAt = new Date(endedMs).toISOString();
   if (input.error !== undefined) {
     // Upstream error messages often quote the arguments; below full they get the same masking.
     const message = level === 'full' ? String(input.error) : maskSecretsInText(String(input.error), rules);
-    fields.error = truncate(message, rules.maxTextChars).text;
+    record.error = truncate(message, rules.maxTextChars).text;
   }
-  const params = input.params === undefined ? undefined : redact(input.params, level, rules);
-  if (params !== undefined) fields.params = params;
-  const result = summarizeResult(input.result, level, rules);
-  if (result) fields.result = result;
-  const record: Record<string, unknown> = {};
-  for (const key of Object.keys(fields).sort()) record[key] = fields[key as keyof UnhashedRecord];
+  record.id = id;
+  record.latency =
+    input.upstreamMs === undefined ? { totalMs } : { totalMs, upstreamMs: nonNegative(input.upstreamMs) };
+  record.method = String(input.method);
+  if (input.name !== undefined) record.name = String(input.name);
+  record.outcome = input.outcome;
+  if (params !== undefined) record.params = params;
+  if (input.policyVersion !== undefined) record.policyVersion = String(input.policyVersion);
+  record.prevHash = prevHash;
+  record.redaction = level;
+  if (result) record.result = result;
+  record.schemaVersion = AUDIT_SCHEMA_VERSION;
+  record.server = String(input.server);
+  if (input.sessionId !== undefined) record.sessionId = String(input.sessionId);
+  record.startedAt = new Date(startedMs).toISOString();
+  if (input.user) record.user = plainUser(input.user);
   return record as UnhashedRecord;
 }
 
