@@ -21,8 +21,14 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'electron', message: 'src-main/core must run without Electron; inject what you need via createGateway(deps).' },
-            { name: 'electron-store', message: 'src-main/core must run without Electron; use conf or an injected store.' },
+            {
+              name: 'electron',
+              message: 'src-main/core must run without Electron; inject what you need via createGateway(deps).',
+            },
+            {
+              name: 'electron-store',
+              message: 'src-main/core must run without Electron; use conf or an injected store.',
+            },
           ],
           patterns: [{ group: ['**/shell/**'], message: 'The core must not depend on the Electron shell.' }],
         },
@@ -35,7 +41,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/src-main/core/*', '!**/src-main/core/api', '**/src-main/core/*/**', '!**/src-main/core/api/**'], message: 'The window may import only the API contract (src-main/core/api).' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '**/src-main/core/*',
+                '!**/src-main/core/api',
+                '**/src-main/core/*/**',
+                '!**/src-main/core/api/**',
+              ],
+              message: 'The window may import only the API contract (src-main/core/api).',
+            },
+          ],
+        },
       ],
     },
   },

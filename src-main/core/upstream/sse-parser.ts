@@ -12,6 +12,7 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
   let event = '';
   let id: string | undefined;
   let retry: number | undefined;
+  let resumable = false; // this event set an id or retry: worth reporting even without data
   return (chunk) => {
     buffer += chunk;
     let newline: number;
@@ -19,10 +20,14 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
       if (line === '') {
-        if (data.length > 0)
-          onEvent({ event: event || 'message', data: data.join('\n'), ...(id !== undefined && { id }) });
+        // An event with only an id (and retry) still matters: it is a point to resume from.
+        if (data.length > 0 || resumable) {
+          const extra = { ...(id !== undefined && { id }), ...(retry !== undefined && { retry }) };
+          onEvent({ event: event || 'message', data: data.join('\n'), ...extra });
+        }
         data = [];
         event = '';
+        resumable = false;
         continue;
       }
       if (line.startsWith(':')) continue;
@@ -32,8 +37,13 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
       if (value.startsWith(' ')) value = value.slice(1);
       if (field === 'data') data.push(value);
       else if (field === 'event') event = value;
-      else if (field === 'id') id = value;
-      else if (field === 'retry' && /^\d+$/.test(value)) retry = Number(value);
+      else if (field === 'id') {
+        id = value;
+        resumable = true;
+      } else if (field === 'retry' && /^\d+$/.test(value)) {
+        retry = Number(value);
+        resumable = true;
+      }
     }
   };
 }
