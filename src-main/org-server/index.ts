@@ -4,7 +4,6 @@ export { startOrgServer } from './app.ts';
 export type { OrgServerOptions, RunningOrgServer, OrgServerLogger } from './app.ts';
 export { loadSigningKey } from './signing-key.ts';
 export type { PolicySigningKey } from './signing-key.ts';
-export { createTokenVerifier } from './token-verifier.ts';
 export type { TokenVerifier, TokenVerifierOptions } from './token-verifier.ts';
 export { OrgServerError } from './errors.ts';
 export type { OrgServerErrorCode } from './errors.ts';

@@ -1,7 +1,7 @@
 export type Bounds = { x: number; y: number; width: number; height: number };
 export type SavedWindow = { width: number; height: number; x?: number; y?: number };
 
-export const DEFAULT_WINDOW: SavedWindow = { width: 1100, height: 720 };
+const DEFAULT_WINDOW: SavedWindow = { width: 1100, height: 720 };
 export const MIN_WINDOW = { width: 380, height: 420 };
 
 /**

@@ -19,7 +19,7 @@ export function JsonView(props: { value: unknown; label: string }) {
   );
 }
 
-export function toJsonText(value: unknown): string {
+function toJsonText(value: unknown): string {
   if (value === undefined) return '(none)';
   try {
     return JSON.stringify(value, null, 2) ?? String(value);

@@ -1,5 +1,5 @@
 /** The Gatehouse mark: a crenellated gate tower (the same drawing as the app icon, build/icon.svg). */
-export const GATE_PATH = 'M3 2h2.5v2h1.25V2h2.5v2h1.25V2H13v12h-3V9a2 2 0 0 0-4 0v5H3z';
+const GATE_PATH = 'M3 2h2.5v2h1.25V2h2.5v2h1.25V2H13v12h-3V9a2 2 0 0 0-4 0v5H3z';
 
 export function Logo(props: { size?: number }) {
   const size = props.size ?? 28;

@@ -34,7 +34,7 @@ const remoteServer = z
   })
   .passthrough();
 
-export const gatewayConfigSchema = z
+const gatewayConfigSchema = z
   .object({
     mcpServers: z.record(z.string(), z.unknown()).default({}),
   })

@@ -1,5 +1,4 @@
 export { createGateway } from './create-gateway.ts';
 export type { Gateway, GatewayDeps } from './create-gateway.ts';
-export { GATEHOUSE_VERSION } from './version.ts';
 export { startGatewayForUser } from './start-for-user.ts';
 export type { UserGatewayOptions } from './start-for-user.ts';

@@ -2,7 +2,7 @@
  * Names on the aggregated endpoint: `<server>__<name>`. Server names cannot contain `__` (the
  * config refuses them), so splitting at the first `__` is unambiguous and the names are stable.
  */
-export const SEPARATOR = '__';
+const SEPARATOR = '__';
 
 export function qualify(server: string, name: string): string {
   return `${server}${SEPARATOR}${name}`;

@@ -63,7 +63,7 @@ type Pending = {
   progressToken?: { upstream: string; original: string | number };
 };
 
-export const GATEWAY_CLIENT_CAPABILITIES = {
+const GATEWAY_CLIENT_CAPABILITIES = {
   sampling: {},
   elicitation: { form: {}, url: {} },
   roots: { listChanged: true },
