@@ -8,15 +8,24 @@ import { openInSystemBrowser } from '../../core/auth/index.ts';
 import { createGateway } from '../../core/gateway/index.ts';
 import { loadOrgConfig, PolicyError } from '../../core/policy/index.ts';
 import { openHeadlessSecretStore } from '../../core/secrets/index.ts';
+// Only the folder's name: the demo itself (an IdP, the org server) is loaded when --demo asks for it.
+import { defaultDemoDataDir } from '../../demo/demo-files.ts';
 import { CliError } from '../cli-error.ts';
 
 const HELP = `Usage: gatehouse serve [--config FILE] [--port N] [--data-dir DIR]
+       gatehouse serve --demo [--demo-user NAME] [--port N] [--data-dir DIR] [--no-browser]
 
 Runs the gateway in the foreground until Ctrl-C (SIGINT) or SIGTERM.
-  --config FILE   servers in the "mcpServers" shape of Claude Desktop / Cursor
-                  (default: <data dir>/config.json if it exists)
-  --port N        port on 127.0.0.1 (default ${DEFAULT_PORT}; AI client configs embed it)
-  --data-dir DIR  where tokens, caches and logs live (default ${defaultDataDir()})
+  --config FILE     servers in the "mcpServers" shape of Claude Desktop / Cursor
+                    (default: <data dir>/config.json if it exists)
+  --port N          port on 127.0.0.1 (default ${DEFAULT_PORT}; AI client configs embed it)
+  --data-dir DIR    where tokens, caches and logs live (default ${defaultDataDir()})
+
+  --demo            run the demo org: a demo IdP, an org server with a sample policy and MCP
+                    servers, and Gatehouse signed in to it; nothing outside its data dir changes
+                    (default data dir ${defaultDemoDataDir()}, default port: a free one)
+  --demo-user NAME  who is signed in: alice (eng), bob (sales) or carol (no groups); default alice
+  --no-browser      with --demo: print sign-in pages instead of opening the browser
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -28,6 +37,9 @@ export async function run(argv: string[]): Promise<number> {
         config: { type: 'string' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        'demo-user': { type: 'string' },
+        'no-browser': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -38,9 +50,22 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  // The demo must not collide with a real Gatehouse on the default port.
+  const port = values.port === undefined ? (values.demo ? 0 : DEFAULT_PORT) : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new CliError(`--port must be a port number (0-65535), got '${values.port}'.`, 2);
+  if (values.demo) {
+    if (values.config)
+      throw new CliError('--config cannot be used with --demo: the demo org brings its own servers.', 2);
+    return serveDemo({
+      port,
+      dataDir: path.resolve(values['data-dir'] ?? defaultDemoDataDir()),
+      user: values['demo-user'] ?? 'alice',
+      openSystemBrowser: !values['no-browser'],
+    });
+  }
+  if (values['demo-user'] || values['no-browser'])
+    throw new CliError('--demo-user and --no-browser go with --demo.', 2);
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const defaultConfig = path.join(dataDir, 'config.json');
   const configFile = values.config
@@ -110,8 +135,45 @@ export async function run(argv: string[]): Promise<number> {
       // Closing the pool stops every stdio server, so no child process outlives the gateway.
       gateway.close().finally(resolve);
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    // `on`, not `once`: a second signal (Ctrl-C reaches `npm start` and its child) must not kill
+    // the process halfway through stopping its servers.
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
+  return 0;
+}
+
+/**
+ * `serve --demo`: the demo org in the foreground. Ctrl-C or SIGTERM, even while it is still
+ * starting, stops everything it started before the process exits.
+ */
+async function serveDemo(options: {
+  port: number;
+  dataDir: string;
+  user: string;
+  openSystemBrowser: boolean;
+}): Promise<number> {
+  let signalled: string | undefined;
+  const stopRequested = new Promise<string>((resolve) => {
+    const stop = (signal: string) => {
+      signalled ??= signal;
+      resolve(signal);
+    };
+    // Kept for the process's life: a second signal must not kill it halfway through stopping.
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  process.stderr.write(`Starting the Gatehouse demo org in ${options.dataDir}…\n`);
+  const { demoBanner, startDemoOrg } = await import('../../demo/index.ts');
+  let demo;
+  try {
+    demo = await startDemoOrg({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
+  } catch (error) {
+    throw new CliError(`the demo org could not start: ${(error as Error).message}`);
+  }
+  if (!signalled) process.stdout.write(demoBanner(demo));
+  const signal = await stopRequested;
+  process.stderr.write(`Stopping the demo org (${signal})…\n`);
+  await demo.close();
   return 0;
 }

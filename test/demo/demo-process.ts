@@ -1,0 +1,173 @@
+// Runs `gatehouse serve --demo` as a user would (a child process of the real CLI), reads what it
+// prints, and keeps track of every process it starts, so a test can prove none is left behind.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { DEMO_READY_LINE } from '../../src-main/demo/index.ts';
+import { NODE, ROOT } from '../support/gateway-harness.ts';
+
+export type DemoPrintout = {
+  endpoint: string;
+  clientToken: string;
+  window: string;
+  policyFile: string;
+  dataDir: string;
+  idp: string;
+  orgServer: string;
+  /** The `npx …` lines under "Try next:". */
+  tryNext: string[];
+  text: string;
+};
+
+export type DemoProcess = {
+  child: ChildProcessWithoutNullStreams;
+  printout: DemoPrintout;
+  stderr(): string;
+  /** Every process seen under the demo so far (call now and then: servers come and go). */
+  descendants(): Set<number>;
+  /** SIGTERM (or another signal), then the exit code; kills with SIGKILL after `ms`. */
+  stop(signal?: NodeJS.Signals, ms?: number): Promise<number | null>;
+};
+
+export async function startDemoProcess(args: string[], env: NodeJS.ProcessEnv): Promise<DemoProcess> {
+  const child = spawn(NODE, [path.join(ROOT, 'bin', 'gatehouse.js'), 'serve', '--demo', ...args], {
+    cwd: ROOT,
+    env,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const seen = new Set<number>();
+
+  const ready = await Promise.race([
+    new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (stdout.includes(DEMO_READY_LINE)) {
+          child.stdout.off('data', check);
+          resolve(true);
+        }
+      };
+      child.stdout.on('data', check);
+    }),
+    exited.then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000)),
+  ]);
+  const demo: DemoProcess = {
+    child,
+    printout: parsePrintout(stdout),
+    stderr: () => stderr,
+    descendants() {
+      for (const pid of descendantsOf(child.pid!)) seen.add(pid);
+      return seen;
+    },
+    async stop(signal = 'SIGTERM', ms = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  if (!ready) {
+    await demo.stop('SIGKILL');
+    throw new Error(`The demo did not become ready.\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+  }
+  demo.descendants();
+  return demo;
+}
+
+function parsePrintout(text: string): DemoPrintout {
+  const field = (label: string) => {
+    const value = new RegExp(`^\\s+${label}:\\s+(\\S+)`, 'm').exec(text)?.[1];
+    if (!value) throw new Error(`The demo printed no "${label}:" line:\n${text}`);
+    return value;
+  };
+  return {
+    endpoint: field('Endpoint'),
+    clientToken: field('Client token'),
+    window: field('Window'),
+    policyFile: field('Policy file'),
+    dataDir: field('Data dir'),
+    idp: field('Demo IdP'),
+    orgServer: field('Org server'),
+    tryNext: text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('npx ')),
+    text,
+  };
+}
+
+/** Children, grandchildren… of `root`, from /proc (Linux). */
+function descendantsOf(root: number): number[] {
+  if (process.platform !== 'linux') return [];
+  const parents = new Map<number, number>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name is in parentheses and may itself contain spaces or parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(name), ppid);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const [pid, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(pid);
+        queue.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Processes (Linux) whose command line or environment mention `text`, e.g. the demo's data dir. */
+export function processesMentioning(text: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    for (const file of ['cmdline', 'environ']) {
+      try {
+        if (fs.readFileSync(`/proc/${name}/${file}`, 'utf8').includes(text)) {
+          found.push(Number(name));
+          break;
+        }
+      } catch {
+        // gone, or not ours to read
+      }
+    }
+  }
+  return found;
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
