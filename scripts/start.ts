@@ -1,7 +1,8 @@
 // `npm start`: the app from a checkout. Builds the window if its sources changed, then starts
 // Electron; where Electron cannot start (its binary is not installed, or there is no display), it
-// says so and runs headless: `gatehouse serve` plus the window in the browser, at a link that
-// carries the window's local token. Arguments after `--` go to the app or to `gatehouse serve`.
+// says so and runs headless: the demo org (`gatehouse serve --demo`, or plain `gatehouse serve`
+// with `--no-demo`) plus the window in the browser, at a link that carries the window's local
+// token. Arguments after `--` go to the app or to `gatehouse serve`.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,6 +52,13 @@ async function runElectron(binary: string, argv: string[]): Promise<number> {
 }
 
 async function runHeadless(argv: string[]): Promise<number> {
+  // A fresh checkout has no org and no servers: show the whole flow with the demo org, which prints
+  // its own window link (it picks a free port).
+  if (!argv.includes('--no-demo')) {
+    const main = path.join(repoRoot, 'src-main', 'cli', 'main.ts');
+    return forward(spawn(process.execPath, [main, 'serve', '--demo', ...argv], { cwd: repoRoot, stdio: 'inherit' }));
+  }
+  argv = argv.filter((arg) => arg !== '--no-demo');
   const { values } = parseArgs({
     args: argv,
     strict: false,
