@@ -183,6 +183,17 @@ describe('secret detection in text', () => {
     expect(masked).toContain('[REDACTED:');
   });
 
+  it('masks the org patterns given to the standalone functions', () => {
+    expect(maskSecretsInText('ticket ACME-123456 for bob', { patterns: ['ACME-\\d{6}'] })).toBe(
+      'ticket [REDACTED:pattern] for bob',
+    );
+    expect(redact({ note: 'ACME-123456', n: 1 }, 'redacted', { patterns: ['ACME-\\d{6}'] })).toEqual({
+      n: 1,
+      note: '[REDACTED:pattern]',
+    });
+    expect(redact({ note: 'ACME-123456' }, 'full', { patterns: ['ACME-\\d{6}'] })).toEqual({ note: 'ACME-123456' });
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'List the open pull requests in acme/widgets sorted by date; max_tokens=100, page 2';
     expect(maskSecretsInText(text)).toBe(text);

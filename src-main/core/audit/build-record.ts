@@ -1,7 +1,7 @@
 import type { AuditContentItem, AuditRecord, AuditRecordInput, AuditResultSummary, RedactionLevel } from './record.ts';
 import { AUDIT_SCHEMA_VERSION } from './record.ts';
 import type { RedactionRules } from './redaction.ts';
-import { maskSecretsInText, redact, truncate } from './redaction.ts';
+import { maskText, redactValue, truncate } from './redaction.ts';
 
 /** A record before its hash is known: everything except `hash`. */
 export type UnhashedRecord = Omit<AuditRecord, 'hash'>;
@@ -21,7 +21,7 @@ export function buildRecord(
   const startedMs = toMs(input.startedAt);
   const endedMs = input.endedAt === undefined ? Math.max(endedAtFallback, startedMs) : toMs(input.endedAt);
   const totalMs = nonNegative(input.totalMs ?? endedMs - startedMs);
-  const params = input.params === undefined ? undefined : redact(input.params, level, rules);
+  const params = input.params === undefined ? undefined : redactValue(input.params, level, rules);
   const result = summarizeResult(input.result, level, rules);
   // Members assigned in sorted key order (bytesIn ... user): canonical as built, no sorting copy.
   const record: Record<string, unknown> = {
@@ -33,7 +33,7 @@ export function buildRecord(
   record.endedAt = new Date(endedMs).toISOString();
   if (input.error !== undefined) {
     // Upstream error messages often quote the arguments; below full they get the same masking.
-    const message = level === 'full' ? String(input.error) : maskSecretsInText(String(input.error), rules);
+    const message = level === 'full' ? String(input.error) : maskText(String(input.error), rules);
     record.error = truncate(message, rules.maxTextChars).text;
   }
   record.id = id;
@@ -114,7 +114,7 @@ function summarizeResult(
   if (items.length > 0) summary.content = items;
   if (typeof result.isError === 'boolean') summary.isError = result.isError;
   if (result.structuredContent !== undefined) {
-    const structured = redact(result.structuredContent, level, rules);
+    const structured = redactValue(result.structuredContent, level, rules);
     if (structured !== undefined) summary.structuredContent = structured;
   }
   return Object.keys(summary).length > 0 ? summary : undefined;
@@ -129,7 +129,7 @@ function summarizeItem(item: unknown, level: RedactionLevel, rules: RedactionRul
   if (typeof source.text === 'string') {
     size = source.text.length;
     if (level === 'redacted' || level === 'full') {
-      text = truncate(level === 'full' ? source.text : maskSecretsInText(source.text, rules), rules.maxTextChars);
+      text = truncate(level === 'full' ? source.text : maskText(source.text, rules), rules.maxTextChars);
     }
   } else {
     const data = typeof source.blob === 'string' ? source.blob : typeof source.data === 'string' ? source.data : '';
@@ -143,8 +143,7 @@ function summarizeItem(item: unknown, level: RedactionLevel, rules: RedactionRul
   if (text) summary.text = text.text;
   if (text?.truncated) summary.truncated = true;
   summary.type = type;
-  if (typeof source.uri === 'string')
-    summary.uri = level === 'full' ? source.uri : maskSecretsInText(source.uri, rules);
+  if (typeof source.uri === 'string') summary.uri = level === 'full' ? source.uri : maskText(source.uri, rules);
   return summary as AuditContentItem;
 }
 

@@ -168,6 +168,12 @@ export function compileRedactionRules(config: RedactionConfig): RedactionRules {
 
 const DEFAULT_RULES = compileRedactionRules({});
 
+function rulesFor(config: RedactionConfig): RedactionRules {
+  const isDefault =
+    !config.patterns?.length && config.maxTextChars === undefined && config.maxStringChars === undefined;
+  return isDefault ? DEFAULT_RULES : compileRedactionRules(config);
+}
+
 /**
  * Cheap pre-check: a string none of whose substrings could start a SECRET_VALUE_PATTERNS match
  * skips all of them (most strings in a call are ordinary words).
@@ -175,8 +181,13 @@ const DEFAULT_RULES = compileRedactionRules({});
 const MAYBE_SECRET =
   /eyJ|bearer|basic|token|bot\s|sk-|_live_|_test_|gh[pousr_]|github_pat_|glpat-|xox|AKIA|AIza|npm_|:\/\/|[?&]|pass|pwd|secret|api[_-]?key|PRIVATE KEY/i;
 
-/** Masks secret-looking values and the configured patterns inside one string. */
-export function maskSecretsInText(text: string, rules: RedactionRules = DEFAULT_RULES): string {
+/** Masks secret-looking values (and, with `config.patterns`, the org's patterns) inside one string. */
+export function maskSecretsInText(text: string, config: RedactionConfig = {}): string {
+  return maskText(text, rulesFor(config));
+}
+
+/** maskSecretsInText with the rules compiled once (the log's hot path). */
+export function maskText(text: string, rules: RedactionRules): string {
   let out = text;
   if (MAYBE_SECRET.test(text))
     for (const { pattern, replace } of SECRET_VALUE_PATTERNS) out = out.replace(pattern, replace);
@@ -194,7 +205,12 @@ export function truncate(text: string, max: number): { text: string; truncated: 
  * redacted, everything at full. Always a fresh plain-JSON copy (dates as strings, functions and
  * undefined dropped), so later changes by the caller cannot alter what was hashed.
  */
-export function redact(value: unknown, level: RedactionLevel, rules: RedactionRules = DEFAULT_RULES): unknown {
+export function redact(value: unknown, level: RedactionLevel, config: RedactionConfig = {}): unknown {
+  return redactValue(value, level, rulesFor(config));
+}
+
+/** redact with the rules compiled once (the log's hot path). */
+export function redactValue(value: unknown, level: RedactionLevel, rules: RedactionRules): unknown {
   switch (level) {
     case 'none':
       return undefined;
@@ -209,7 +225,7 @@ export function redact(value: unknown, level: RedactionLevel, rules: RedactionRu
 
 function copyJson(value: unknown, depth: number, rules: RedactionRules, masking: boolean): unknown {
   if (typeof value === 'string') {
-    const masked = masking ? maskSecretsInText(value, rules) : value;
+    const masked = masking ? maskText(value, rules) : value;
     return truncate(masked, rules.maxStringChars).text;
   }
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
