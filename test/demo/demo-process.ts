@@ -30,11 +30,16 @@ export type DemoProcess = {
   stop(signal?: NodeJS.Signals, ms?: number): Promise<number | null>;
 };
 
-export async function startDemoProcess(args: string[], env: NodeJS.ProcessEnv): Promise<DemoProcess> {
-  const child = spawn(NODE, [path.join(ROOT, 'bin', 'gatehouse.js'), 'serve', '--demo', ...args], {
-    cwd: ROOT,
-    env,
-  });
+/**
+ * `command` is what runs the demo: `gatehouse serve --demo` by default, or e.g. `scripts/start.ts`
+ * (what `npm start` runs). Ready when the demo's last line is printed, within `readyMs`.
+ */
+export async function startDemoProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  { command = [path.join(ROOT, 'bin', 'gatehouse.js'), 'serve', '--demo'], readyMs = 60_000 } = {},
+): Promise<DemoProcess> {
+  const child = spawn(NODE, [...command, ...args], { cwd: ROOT, env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -53,7 +58,7 @@ export async function startDemoProcess(args: string[], env: NodeJS.ProcessEnv): 
       child.stdout.on('data', check);
     }),
     exited.then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000)),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), readyMs)),
   ]);
   const demo: DemoProcess = {
     child,
