@@ -22,7 +22,7 @@ export function auditRequests(audit: AuditLog, org: OrgMode | undefined): (done:
 function toRecord(done: RequestDone, org: OrgMode | undefined): AuditRecordInput {
   const response = done.response;
   const result = response && 'result' in response ? response.result : undefined;
-  const error = response && 'error' in response ? response.error.message : done.denyReason;
+  const error = done.error ?? done.denyReason;
   const user = org?.currentUser();
   const client = done.session.clientInfo;
   return {
@@ -44,8 +44,15 @@ function toRecord(done: RequestDone, org: OrgMode | undefined): AuditRecordInput
     ...(error !== undefined && { error }),
     totalMs: done.totalMs,
     upstreamMs: done.upstreamMs,
+    bytesIn: byteLength(done.params),
+    bytesOut: byteLength(response),
     ...(org?.status().policy?.version && { policyVersion: org.status().policy!.version! }),
   };
+}
+
+/** Size on the wire (as JSON); measured here, after the response, not on the request path. */
+function byteLength(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
 
 function outcomeOf(done: RequestDone, result: Record<string, unknown> | undefined): AuditOutcome {

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { windowRoutes, type ChangeTopic, type GatewayApi } from '../api/index.ts';
-import { auditDirIn, openAuditLog, type AuditLog } from '../audit/index.ts';
+import {
+  auditDirIn,
+  createHttpsBatchSink,
+  createOutbox,
+  openAuditLog,
+  type AuditLog,
+  type AuditOutbox,
+} from '../audit/index.ts';
 import {
   ClientConnections,
   hostFromProcess,
@@ -133,6 +140,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   await listener.listen();
   pool.start();
 
+  let outbox: AuditOutbox | undefined;
   if (org) {
     // Policy, sign-in and stale-state changes: re-plan the servers, and tell open sessions when what
     // they may see changed. Decisions are per request anyway, so a revocation bites at once.
@@ -156,6 +164,26 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         changes.emit('status');
       });
     });
+    // The org's audit sink: records ship from the durable log with the user's token (at least once,
+    // ids for dedup); while signed out or offline they wait on disk.
+    const auditEndpoint = deps.org!.org.auditEndpoint;
+    if (auditEndpoint) {
+      const policyResource = deps.org!.org.policyResource;
+      outbox = await createOutbox({
+        log: audit,
+        sink: createHttpsBatchSink({
+          url: auditEndpoint,
+          token: async () =>
+            org.currentUser()
+              ? org.auth.getAccessToken(policyResource ? { resource: policyResource } : undefined)
+              : undefined,
+          ...(deps.org!.fetch && { fetch: deps.org!.fetch }),
+        }),
+      }).catch((error: Error) => {
+        deps.log?.(`audit sink ${auditEndpoint} disabled: ${error.message}`);
+        return undefined;
+      });
+    }
     // Not awaited: a slow IdP or policy endpoint must not delay the listener; personal servers work meanwhile.
     org.start().catch((error: Error) => deps.log?.(`org mode: ${error.message}`));
   }
@@ -198,6 +226,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     async close() {
       window.close();
       await org?.close();
+      await outbox?.stop();
       await listener.close();
       router.closeAll();
       await pool.close();

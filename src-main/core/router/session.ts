@@ -36,6 +36,8 @@ export type RequestDone = {
   outcome: ForwardResult['outcome'] | 'denied';
   denyReason?: string;
   denyRule?: string;
+  /** What went wrong, as the upstream or the gateway said it (also when shown as a tool error). */
+  error?: string;
   startedAt: number;
   totalMs: number;
   upstreamMs: number;
@@ -260,6 +262,7 @@ export class DownstreamSession {
     const result = await entry.connection.forward(upstreamRequest, { context });
     this.inFlight.delete(request.id);
     let response = result.response;
+    const error = response && 'error' in response ? response.error.message : undefined;
     if (response && transform && 'result' in response) response = { ...response, result: transform(response.result) };
     if (response && 'error' in response && request.method === 'tools/call' && result.outcome !== 'error') {
       // Gateway-side failures of a tool call (timeout, server down) read best as a tool error the model can see.
@@ -278,6 +281,7 @@ export class DownstreamSession {
       params: request.params,
       response,
       outcome: result.outcome,
+      ...(error !== undefined && { error }),
       startedAt,
       totalMs: performance.now() - started,
       upstreamMs: result.upstreamMs,
