@@ -1,8 +1,16 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import type { JsonRpcMessage, RequestId } from '../jsonrpc/messages.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { UpstreamTransport } from './transport.ts';
 
 const MAX_RESUME_ATTEMPTS = 10;
+
+async function readText(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+}
 
 export type HeaderSource = () => Record<string, string> | Promise<Record<string, string>>;
 
@@ -27,11 +35,13 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private readonly url: URL;
   private readonly headers: HeaderSource;
   private readonly fetchImpl: typeof fetch;
+  private readonly agent: http.Agent;
 
   constructor(url: URL, headers: HeaderSource, fetchImpl: typeof fetch = fetch) {
     this.url = url;
     this.headers = headers;
     this.fetchImpl = fetchImpl;
+    this.agent = new (url.protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: 256 });
   }
 
   async start(): Promise<void> {}
@@ -47,42 +57,54 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     return headers;
   }
 
+  /**
+   * POSTs one message over a keep-alive node:http agent. The per-call cost of fetch (Request,
+   * Headers and web-stream objects, an abort listener per call) was most of the proxy's overhead.
+   */
+  private post(body: string, headers: Record<string, string>): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const request = (this.url.protocol === 'https:' ? https : http).request(
+        this.url,
+        { method: 'POST', agent: this.agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+        resolve,
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
   async send(message: JsonRpcMessage): Promise<void> {
     if (this.closed) throw new Error('the connection to the server is closed');
     const requestId = 'method' in message && 'id' in message ? message.id : undefined;
-    const response = await this.fetchImpl(this.url, {
-      method: 'POST',
-      headers: await this.requestHeaders({
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      }),
-      body: JSON.stringify(message),
-      signal: this.abort.signal,
-    });
-    const sessionId = response.headers.get('mcp-session-id');
-    if (sessionId) this.sessionId = sessionId;
+    const response = await this.post(
+      JSON.stringify(message),
+      await this.requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
+    );
+    const sessionId = response.headers['mcp-session-id'];
+    if (typeof sessionId === 'string' && sessionId) this.sessionId = sessionId;
+    const status = response.statusCode ?? 0;
 
-    if (response.status === 202) {
-      await response.body?.cancel();
+    if (status === 202) {
+      response.resume();
       if ('method' in message && message.method === 'notifications/initialized') this.openStandaloneStream();
       return;
     }
-    if (!response.ok) {
-      const text = await response.text().catch(() => '');
-      if (response.status === 404 && this.sessionId) {
+    if (status < 200 || status >= 300) {
+      const text = await readText(response).catch(() => '');
+      if (status === 404 && this.sessionId) {
         // The server forgot our session (restart): treat as a closed connection so it is re-established.
         this.handleClose();
       }
-      throw new Error(`the server answered HTTP ${response.status}${text ? `: ${text.slice(0, 300)}` : ''}`);
+      throw new Error(`the server answered HTTP ${status}${text ? `: ${text.slice(0, 300)}` : ''}`);
     }
-    const type = response.headers.get('content-type') ?? '';
+    const type = response.headers['content-type'] ?? '';
     if (type.includes('text/event-stream')) {
       void this.readSse(response, requestId);
     } else if (type.includes('application/json')) {
-      const body = (await response.json()) as JsonRpcMessage | JsonRpcMessage[];
+      const body = JSON.parse(await readText(response)) as JsonRpcMessage | JsonRpcMessage[];
       for (const m of Array.isArray(body) ? body : [body]) this.onmessage?.(m, requestId);
     } else {
-      await response.body?.cancel();
+      response.resume();
       if (requestId !== undefined)
         throw new Error(`the server answered with unexpected content type '${type || 'none'}'`);
     }
@@ -93,7 +115,11 @@ export class StreamableHttpUpstream implements UpstreamTransport {
    * the server means "reconnect later" (SSE polling, SEP-1699): resume with a GET and
    * Last-Event-ID after the retry delay, as a direct client would.
    */
-  private async readSse(response: Response, relatedTo: RequestId | undefined, resumeAttempt = 0): Promise<void> {
+  private async readSse(
+    body: AsyncIterable<Uint8Array>,
+    relatedTo: RequestId | undefined,
+    resumeAttempt = 0,
+  ): Promise<void> {
     let lastEventId: string | undefined;
     let retryMs: number | undefined;
     const parse = createSseParser((event) => {
@@ -111,7 +137,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     });
     try {
       const decoder = new TextDecoder();
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of body) {
         parse(decoder.decode(chunk, { stream: true }));
       }
     } catch (error) {
@@ -128,7 +154,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
           signal: this.abort.signal,
         });
         if (resumed.ok && (resumed.headers.get('content-type') ?? '').includes('text/event-stream')) {
-          return this.readSse(resumed, relatedTo, resumeAttempt + 1);
+          return this.readSse(resumed.body as unknown as AsyncIterable<Uint8Array>, relatedTo, resumeAttempt + 1);
         }
         await resumed.body?.cancel();
       } catch (error) {
@@ -158,7 +184,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
         await response.body?.cancel();
         return;
       }
-      await this.readSse(response, undefined);
+      await this.readSse(response.body as unknown as AsyncIterable<Uint8Array>, undefined);
       this.retryStandalone(0);
     })();
   }
@@ -173,6 +199,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort();
+    this.agent.destroy();
     this.onclose?.();
   }
 
@@ -181,6 +208,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const sessionId = this.sessionId;
     this.closed = true;
     this.abort.abort();
+    this.agent.destroy();
     if (sessionId) {
       // Tell the server it can free the session; a server that is gone is no reason to wait.
       try {
