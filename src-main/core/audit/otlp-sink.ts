@@ -1,7 +1,5 @@
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import type { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import type { LoggerProvider, LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { AuditError, AuditSinkError } from './errors.ts';
 import { isLoopback } from './https-batch-sink.ts';
 import type { AuditSink } from './outbox.ts';
@@ -44,27 +42,44 @@ export function createOtlpLogSink(options: OtlpLogSinkOptions): AuditSink {
       `The OTLP collector URL ${url.origin} must use https (plain http is accepted only for 127.0.0.1, ::1 and localhost).`,
     );
   }
-  const exporter = new OTLPLogExporter({
-    url: url.href,
-    ...(options.headers ? { headers: options.headers } : {}),
-    timeoutMillis: options.timeoutMs ?? 30_000,
-    concurrencyLimit: 1,
-  });
-  const emitted: SdkLogRecord[] = [];
-  const collector: LogRecordProcessor = {
-    onEmit: (record) => emitted.push(record),
-    forceFlush: async () => undefined,
-    shutdown: async () => undefined,
+  // The OpenTelemetry SDK is loaded on first use: about 30 MB and 250 ms that a gateway without an
+  // OTLP sink (most laptops) should not pay at start.
+  type Loaded = {
+    exporter: OTLPLogExporter;
+    provider: LoggerProvider;
+    logger: ReturnType<LoggerProvider['getLogger']>;
   };
-  const provider = new LoggerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'gatehouse', ...options.resourceAttributes }),
-    processors: [collector],
-  });
-  const logger = provider.getLogger('gatehouse.audit', String(AUDIT_SCHEMA_VERSION));
+  const emitted: SdkLogRecord[] = [];
+  let loading: Promise<Loaded> | undefined;
+  const load = () =>
+    (loading ??= (async () => {
+      const [{ OTLPLogExporter }, { resourceFromAttributes }, { LoggerProvider }] = await Promise.all([
+        import('@opentelemetry/exporter-logs-otlp-http'),
+        import('@opentelemetry/resources'),
+        import('@opentelemetry/sdk-logs'),
+      ]);
+      const exporter = new OTLPLogExporter({
+        url: url.href,
+        ...(options.headers ? { headers: options.headers } : {}),
+        timeoutMillis: options.timeoutMs ?? 30_000,
+        concurrencyLimit: 1,
+      });
+      const collector: LogRecordProcessor = {
+        onEmit: (record) => emitted.push(record),
+        forceFlush: async () => undefined,
+        shutdown: async () => undefined,
+      };
+      const provider = new LoggerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'gatehouse', ...options.resourceAttributes }),
+        processors: [collector],
+      });
+      return { exporter, provider, logger: provider.getLogger('gatehouse.audit', String(AUDIT_SCHEMA_VERSION)) };
+    })());
 
   return {
     name: options.name ?? 'otlp',
     async send(records: AuditRecord[]): Promise<void> {
+      const { exporter, logger } = await load();
       emitted.length = 0;
       for (const record of records) {
         const severity = SEVERITY[record.outcome] ?? SEVERITY.ok;
@@ -95,6 +110,8 @@ export function createOtlpLogSink(options: OtlpLogSinkOptions): AuditSink {
       });
     },
     async close(): Promise<void> {
+      if (!loading) return;
+      const { provider, exporter } = await loading;
       await provider.shutdown();
       await exporter.shutdown();
     },
