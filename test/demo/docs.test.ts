@@ -62,10 +62,11 @@ describe('docs/it/policies.md', () => {
   });
 });
 
-describe('docs/it/deploy.md', () => {
+describe('docs/it/deploy.md and idp-setup.md', () => {
   it('every managed config example loads as the managed config', async () => {
-    const examples = codeBlocks(await doc('it/deploy.md'), 'json').filter((b) => b.includes('"policyEndpoint"'));
-    expect(examples.length).toBeGreaterThanOrEqual(1);
+    const pages = [await doc('it/deploy.md'), await doc('it/idp-setup.md')];
+    const examples = pages.flatMap((page) => codeBlocks(page, 'json').filter((b) => b.includes('"policyEndpoint"')));
+    expect(examples.length).toBeGreaterThanOrEqual(5);
     const dir = await tempDir('gatehouse-docs-');
     try {
       for (const example of examples) {
