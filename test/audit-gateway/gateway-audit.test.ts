@@ -42,6 +42,15 @@ describe('every call through the gateway lands in the audit log', () => {
     expect(JSON.stringify(record!.params)).toContain('token ');
   });
 
+  it('never stores a secret the gateway knows (a local client token), whatever the level', async () => {
+    const echoed = await client.callTool({ name: 'test__echo', arguments: { message: `my token is ${gw.token}` } });
+    expect(textOf(echoed)).toContain(gw.token); // the call itself is untouched
+    await gw.gateway.audit.flush();
+    const records = (await gw.gateway.audit.query({ server: 'test' })).records;
+    expect(records.some((r) => JSON.stringify(r.params).includes('my token is'))).toBe(true);
+    expect(JSON.stringify(records)).not.toContain(gw.token);
+  });
+
   it('records tool errors and upstream failures with their outcome', async () => {
     await client.callTool({ name: 'test__crash', arguments: {} });
     await expect.poll(async () => (await recordsFor('crash')).map((r) => r.outcome)).toEqual(['upstream_error']);

@@ -152,6 +152,11 @@ describe('org mode with a real IdP and the reference org server', () => {
     const who = JSON.parse(textOf(await spoofer.callTool({ name: 'whoami__whoami', arguments: {} })));
     expect(who.verified).toEqual({ sub: 'alice', email: 'alice@example.test', groups: ['eng', 'mcp-admins'] });
     expect(who.headers).toEqual({ email: 'alice@example.test', cookie: null });
+    // The forwarded token is a secret the audit log must never hold, even when a server echoes it back.
+    await gw.gateway.audit.flush();
+    const records = (await gw.gateway.audit.query({ server: 'whoami' })).records;
+    expect(records.length).toBeGreaterThan(0);
+    expect(JSON.stringify(records)).not.toContain(gw.token);
   });
 
   it('a tool revoked in the policy file is refused on an already open session within 5 s', async () => {

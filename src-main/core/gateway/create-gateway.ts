@@ -90,6 +90,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
           await deps.org!.openBrowser(url);
         },
         dataDir: deps.dataDir,
+        registerSecret: (value) => audit.registerSecret(value),
         personalServers: personal,
         toggles: () => toggles.choices(),
         ...(deps.log && { log: deps.log }),
@@ -101,6 +102,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     retention: { maxAgeMs: settings.get().auditRetentionDays * 86_400_000 },
   });
   const paused = { value: false };
+  // Local client tokens must never show up in a record, even if an agent pastes one into a tool call.
+  for (const token of await tokens.values()) audit.registerSecret(token);
   const personalWithToggles = () => personal.map((s) => ({ ...s, disabled: !toggles.isEnabled(s.name, !s.disabled) }));
   const currentServers = () => (org ? org.servers() : personalWithToggles());
 

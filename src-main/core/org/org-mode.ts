@@ -32,6 +32,8 @@ export type OrgModeDeps = {
   /** http:// IdP and policy endpoint on loopback (the demo org, tests). */
   allowInsecureHttp?: boolean;
   pollIntervalMs?: number;
+  /** Told every secret value that goes upstream (tokens, shared secrets), so audit records mask it. */
+  registerSecret?: (value: string) => void;
   log?: (line: string) => void;
 };
 
@@ -278,7 +280,7 @@ export class OrgMode implements AccessControl {
       const entry = policy?.servers[server.name];
       const forwarding = entry && 'identity' in entry ? entry.identity : undefined;
       if (!forwarding) return {};
-      return buildUpstreamHeaders({
+      const headers = await buildUpstreamHeaders({
         user: this.user,
         forwarding,
         getAccessToken: (request) => this.auth.getAccessToken(request),
@@ -287,6 +289,11 @@ export class OrgMode implements AccessControl {
           sharedSecret: await this.deps.secretStore.get(`org-secret:${forwarding.sharedSecret.secretRef}`),
         }),
       });
+      for (const [name, value] of Object.entries(headers)) {
+        if (/^authorization$/i.test(name)) this.deps.registerSecret?.(value.replace(/^Bearer\s+/i, ''));
+        else if (name === forwarding.sharedSecret?.header) this.deps.registerSecret?.(value);
+      }
+      return headers;
     };
   }
 

@@ -46,6 +46,11 @@ export class LocalTokenStore {
     return true;
   }
 
+  /** Every token value, so the audit log can mask them wherever they turn up. */
+  async values(): Promise<string[]> {
+    return Object.values((await this.read()).tokens).map((t) => t.token);
+  }
+
   async list(): Promise<{ clientId: string; createdAt: string }[]> {
     const data = await this.read();
     return Object.entries(data.tokens).map(([clientId, t]) => ({ clientId, createdAt: t.createdAt }));
