@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { runStdioBridge } from '../../core/bridge/index.ts';
 // paths.ts, not config/index.ts: the config schemas cost a third of a second at every client start.
 import { DEFAULT_PORT, defaultDataDir } from '../../core/config/paths.ts';
 import { LocalTokenStore } from '../../core/tokens/index.ts';
+import { parseCommandArgs } from '../args.ts';
 import { CliError } from '../cli-error.ts';
 
 const HELP = `Usage: gatehouse bridge [--server NAME] [--url URL] [--client ID] [--data-dir DIR]
@@ -18,25 +18,18 @@ holds no secret. Written into client configs by 'gatehouse clients connect'.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        server: { type: 'string' },
-        url: { type: 'string' },
-        client: { type: 'string', default: 'claude-desktop' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      server: { type: 'string' },
+      url: { type: 'string' },
+      client: { type: 'string', default: 'claude-desktop' },
+      'data-dir': { type: 'string' },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   const url = endpoint(values.url, values.server);
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const { token, problem } = await readToken(dataDir, values.client);

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AuthError, DEFAULT_SCOPE, createAuthClient, openInSystemBrowser } from '../../core/auth/index.ts';
 import type { SignedInUser } from '../../core/auth/index.ts';
 import { defaultDataDir } from '../../core/config/index.ts';
@@ -16,6 +15,7 @@ import {
 } from '../../core/policy/index.ts';
 import type { OrgConfig } from '../../core/policy/index.ts';
 import { openHeadlessSecretStore } from '../../core/secrets/index.ts';
+import { parseCommandArgs } from '../args.ts';
 import { CliError } from '../cli-error.ts';
 
 const HELP = `Usage: gatehouse login [--org URL | --issuer URL --client-id ID] [--device] [--data-dir DIR]
@@ -35,28 +35,21 @@ Without --org or --issuer, the org comes from the managed config IT installed or
 type Target = { issuer: string; clientId: string; scope: string; resources: string[]; orgName?: string };
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        org: { type: 'string' },
-        issuer: { type: 'string' },
-        'client-id': { type: 'string' },
-        device: { type: 'boolean', default: false },
-        'no-browser': { type: 'boolean', default: false },
-        'login-hint': { type: 'string' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      org: { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      device: { type: 'boolean', default: false },
+      'no-browser': { type: 'boolean', default: false },
+      'login-hint': { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   if ((values.issuer === undefined) !== (values['client-id'] === undefined)) {
     throw new CliError('--issuer and --client-id go together.', 2);
   }

@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createAuthClient, readSignInStatus } from '../../core/auth/index.ts';
 import { defaultDataDir } from '../../core/config/index.ts';
 import { openHeadlessSecretStore } from '../../core/secrets/index.ts';
-import { CliError } from '../cli-error.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const HELP = `Usage: gatehouse logout [--data-dir DIR]
 
@@ -12,22 +11,15 @@ Signs you out: the sign-in is revoked at your organisation's IdP and removed fro
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      'data-dir': { type: 'string' },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   const secretStore = openHeadlessSecretStore(path.resolve(values['data-dir'] ?? defaultDataDir()));
   const status = await readSignInStatus(secretStore);
   if (!status.signedIn) {

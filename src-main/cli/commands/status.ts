@@ -1,13 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { WINDOW_CLIENT_ID } from '../../core/api/index.ts';
 import { readSignInStatus } from '../../core/auth/index.ts';
 import { DEFAULT_PORT, defaultDataDir } from '../../core/config/index.ts';
 import { loadOrgConfig, readCachedPolicy, requiresPolicySignature } from '../../core/policy/index.ts';
 import { openHeadlessSecretStore } from '../../core/secrets/index.ts';
 import { LocalTokenStore } from '../../core/tokens/index.ts';
-import { CliError } from '../cli-error.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const HELP = `Usage: gatehouse status [--json] [--port N] [--data-dir DIR]
 
@@ -36,24 +35,13 @@ async function askGateway(port: number, token: string): Promise<Running | undefi
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean', default: false },
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { json: { type: 'boolean', default: false }, port: { type: 'string' }, 'data-dir': { type: 'string' } },
+    HELP,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const port = values.port ? Number(values.port) : DEFAULT_PORT;
   const token = await new LocalTokenStore(dataDir).getOrCreate(WINDOW_CLIENT_ID);

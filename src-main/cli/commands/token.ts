@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../../core/config/index.ts';
 import { LocalTokenStore } from '../../core/tokens/index.ts';
+import { parseCommandArgs } from '../args.ts';
 import { CliError } from '../cli-error.ts';
 
 const HELP = `Usage: gatehouse token [--client NAME] [--revoke NAME] [--list] [--data-dir DIR]
@@ -10,25 +10,18 @@ creating it if needed. Each client can have its own token (--client), revoked al
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        client: { type: 'string', default: 'default' },
-        revoke: { type: 'string' },
-        list: { type: 'boolean', default: false },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      client: { type: 'string', default: 'default' },
+      revoke: { type: 'string' },
+      list: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   const store = new LocalTokenStore(values['data-dir'] ?? defaultDataDir());
   if (values.revoke) {
     if (!(await store.revoke(values.revoke))) throw new CliError(`No token for client '${values.revoke}'.`);
