@@ -26,6 +26,8 @@ export type DemoProcess = {
   stderr(): string;
   /** Every process seen under the demo so far (call now and then: servers come and go). */
   descendants(): Set<number>;
+  /** Those of them still running: same pid and same start time, so a reused pid does not count. */
+  stillRunning(): number[];
   /** SIGTERM (or another signal), then the exit code; kills with SIGKILL after `ms`. */
   stop(signal?: NodeJS.Signals, ms?: number): Promise<number | null>;
 };
@@ -45,7 +47,8 @@ export async function startDemoProcess(
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const seen = new Set<number>();
+  /** pid → start time (clock ticks since boot), which tells a process from a later one with its pid. */
+  const seen = new Map<number, string>();
 
   const ready = await Promise.race([
     new Promise<boolean>((resolve) => {
@@ -65,13 +68,39 @@ export async function startDemoProcess(
     printout: parsePrintout(stdout),
     stderr: () => stderr,
     descendants() {
-      for (const pid of descendantsOf(child.pid!)) seen.add(pid);
-      return seen;
+      for (const pid of descendantsOf(child.pid!)) {
+        const started = startTimeOf(pid);
+        if (started) seen.set(pid, started);
+      }
+      return new Set(seen.keys());
+    },
+    stillRunning() {
+      return [...seen].filter(([pid, started]) => startTimeOf(pid) === started).map(([pid]) => pid);
     },
     async stop(signal = 'SIGTERM', ms = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      // A SIGKILL cannot be passed on (npm start relays signals to its child): whatever runs below
+      // the process is killed too, or a failed test would leave a demo running.
+      const killAll = () => {
+        demo.descendants();
+        for (const pid of demo.stillRunning()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        child.kill('SIGKILL');
+      };
+      if (child.exitCode !== null || child.signalCode !== null) {
+        if (signal === 'SIGKILL') killAll();
+        return child.exitCode;
+      }
+      if (signal === 'SIGKILL') {
+        killAll();
+        return exited;
+      }
       child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      const timer = setTimeout(killAll, ms);
       const code = await exited;
       clearTimeout(timer);
       return code;
@@ -107,6 +136,19 @@ function parsePrintout(text: string): DemoPrintout {
   };
 }
 
+/** Field 22 of /proc/<pid>/stat (Linux), or undefined when the process has ended. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state first, starttime the 20th. A zombie has
+    // ended; it only waits for a parent (init, in a container maybe none) to collect its status.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Children, grandchildren… of `root`, from /proc (Linux). */
 function descendantsOf(root: number): number[] {
   if (process.platform !== 'linux') return [];
@@ -134,15 +176,6 @@ function descendantsOf(root: number): number[] {
     }
   }
   return found;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Processes (Linux) whose command line or environment mention `text`, e.g. the demo's data dir. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { browseHeadless } from '../../src-main/demo/headless-browser.ts';
 import { connect, NODE, ROOT, tempDir, textOf } from '../support/gateway-harness.ts';
-import { isAlive, isListening, processesMentioning, startDemoProcess, type DemoProcess } from './demo-process.ts';
+import { isListening, processesMentioning, startDemoProcess, type DemoProcess } from './demo-process.ts';
 
 const run = promisify(execFile);
 const GATEHOUSE = path.join(ROOT, 'bin', 'gatehouse.js');
@@ -239,7 +239,7 @@ describe('gatehouse serve --demo', () => {
     expect(pids.length).toBeGreaterThanOrEqual(2); // at least the filesystem and memory servers
     expect(await demo.stop('SIGTERM')).toBe(0);
     expect(demo.stderr()).toContain('Stopping the demo org (SIGTERM)');
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(demo.stillRunning()).toEqual([]);
     expect(processesMentioning(dataDir)).toEqual([]);
     for (const port of ports) expect(await isListening(port), `port ${port}`).toBe(false);
     expect(await fs.readdir(home)).toEqual([]);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../support/gateway-harness.ts';
-import { isAlive, startDemoProcess, type DemoProcess } from './demo-process.ts';
+import { startDemoProcess, type DemoProcess } from './demo-process.ts';
 
 // `npm start` runs `node scripts/start.ts`; without a display Electron cannot start (Linux), so it
 // falls back to the headless demo org and the window in the browser.
@@ -36,6 +36,6 @@ describe.runIf(process.platform === 'linux')('npm start from a checkout, headles
     expect(pids.length).toBeGreaterThanOrEqual(3); // gatehouse serve --demo and its stdio servers
     // The terminal's Ctrl-C reaches npm start, which passes it on.
     expect(await demo.stop('SIGINT')).toBe(0);
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(demo.stillRunning()).toEqual([]);
   }, 240_000);
 });
