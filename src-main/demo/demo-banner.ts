@@ -28,6 +28,7 @@ export function demoBanner(demo: DemoOrg): string {
     `  Sandbox:        ${layout.sandboxDir}`,
     `  Demo IdP:       ${demo.idp.issuer}  users: ${DEMO_USERS.map((u) => who(u.sub)).join(', ')}`,
     `  Org server:     ${demo.orgServer.url}`,
+    `  Org audit log:  ${layout.orgAuditFile}  (what Gatehouse shipped to the org)`,
     '',
     'Servers from the org policy:',
     ...demo.servers.map(

@@ -14,6 +14,8 @@ export type DemoLayout = {
   /** The folder the filesystem server may read (and, for some, write). */
   sandboxDir: string;
   memoryFile: string;
+  /** What laptops shipped to the org server's audit receiver (JSON lines). */
+  orgAuditFile: string;
   /** A stand-in home: the window's Clients view writes AI client configs here, not into the real home. */
   homeDir: string;
 };
@@ -41,6 +43,7 @@ export function demoLayout(dataDir: string): DemoLayout {
     idpKeyFile: path.join(orgDir, 'idp-signing-key.json'),
     sandboxDir: path.join(orgDir, 'sandbox'),
     memoryFile: path.join(orgDir, 'memory.jsonl'),
+    orgAuditFile: path.join(orgDir, 'org-audit.jsonl'),
     homeDir: path.join(dataDir, 'home'),
   };
 }

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { WINDOW_CLIENT_ID, windowUrl } from '../core/api/index.ts';
+import { createAuditBatchHandler } from '../core/audit/index.ts';
 import { openInSystemBrowser, type SignedInUser } from '../core/auth/index.ts';
 import { createGateway, type Gateway } from '../core/gateway/index.ts';
 import { saveOrgUrl } from '../core/policy/index.ts';
@@ -13,6 +14,7 @@ import { DEMO_CONTACT, DEMO_SHARED_SECRET, demoPolicy } from './demo-policy.ts';
 import { browseHeadless } from './headless-browser.ts';
 import { startIdentityEcho, type IdentityEcho } from './identity-echo.ts';
 import { DEFAULT_IDP_USERS, startIdp, type Idp } from './idp.ts';
+import { openOrgAuditFile } from './org-audit-file.ts';
 
 export const DEMO_USERS = DEFAULT_IDP_USERS;
 const DEMO_ORG_NAME = 'Demo Org';
@@ -95,6 +97,8 @@ export async function startDemoOrg(options: DemoOrgOptions): Promise<DemoOrg> {
       orgName: DEMO_ORG_NAME,
       contact: DEMO_CONTACT,
       logger: { info: (m) => log(`org server: ${m}`), error: (m) => log(`org server: ${m}`) },
+      // The org's copy of the audit trail: Gatehouse ships every record here with the user's token.
+      auditHandler: createAuditBatchHandler({ store: await openOrgAuditFile(layout.orgAuditFile) }),
     });
     started.push(() => orgServer.close());
 

@@ -15,6 +15,7 @@ export type DemoPrintout = {
   dataDir: string;
   idp: string;
   orgServer: string;
+  orgAuditLog: string;
   /** The `npx …` lines under "Try next:". */
   tryNext: string[];
   text: string;
@@ -128,6 +129,7 @@ function parsePrintout(text: string): DemoPrintout {
     dataDir: field('Data dir'),
     idp: field('Demo IdP'),
     orgServer: field('Org server'),
+    orgAuditLog: field('Org audit log'),
     tryNext: text
       .split('\n')
       .map((line) => line.trim())

@@ -144,6 +144,19 @@ describe('gatehouse serve --demo', () => {
     expect(fromCli[0]).toMatchObject({ server: 'filesystem', name: 'read_text_file', user: { sub: 'alice' } });
   });
 
+  it("the same records reach the org's audit receiver, sent with the user's token", async () => {
+    expect(demo.printout.orgAuditLog).toBe(path.join(dataDir, 'demo-org', 'org-audit.jsonl'));
+    const shipped = async () =>
+      (await fs.readFile(demo.printout.orgAuditLog, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { name?: string; user?: { sub: string }; outcome: string });
+    await expect.poll(async () => (await shipped()).some((r) => r.name === 'whoami'), { timeout: 10_000 }).toBe(true);
+    const records = await shipped();
+    expect(records.find((r) => r.name === 'whoami')).toMatchObject({ user: { sub: 'alice' }, outcome: 'ok' });
+    expect(records.find((r) => r.name === 'delete_entities')).toMatchObject({ outcome: 'denied' });
+  });
+
   it('the printed Inspector CLI command line works', async () => {
     const line = demo.printout.tryNext.find((l) => l.includes('--tool-name identity__whoami'))!;
     const token = /Bearer (gh_[\w-]+)/.exec(line)![1]!;
