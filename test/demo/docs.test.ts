@@ -1,17 +1,19 @@
 // The docs' code and examples are run, not just read: policy recipes validate, the field
 // reference matches the schema, managed-config examples load, and the server authors' token
 // checks (TypeScript and Python) accept and refuse real tokens from a real IdP.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpsBatchSink, openAuditLog } from '../../src-main/core/audit/index.ts';
 import { loadOrgConfig, validatePolicy } from '../../src-main/core/policy/index.ts';
 import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
 import { makeAuthClient } from '../auth/fixtures.ts';
 import { NODE, ROOT, tempDir } from '../support/gateway-harness.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
+import { simpleCall, TestOtlpCollector } from '../audit/support.ts';
 import { policyReference } from './policy-reference.ts';
 
 const run = promisify(execFile);
@@ -180,6 +182,80 @@ print(json.dumps(results))
     );
     const { stdout } = await run(python, [path.join(work, 'run.py'), JSON.stringify(cases())], { env, cwd: work });
     expect(JSON.parse(stdout)).toEqual(expected());
+  });
+});
+
+describe('docs/it/audit-sink.md: the org server that forwards audit batches to a collector', () => {
+  it("takes laptops' batches with a user token, hands the records to the collector, refuses posts without a token", async () => {
+    const AUDIENCE = 'https://gatehouse.example.test/policy';
+    const cleanups: (() => Promise<unknown>)[] = [];
+    try {
+      const idp = await startTestIdp();
+      cleanups.push(() => idp.stop());
+      const collector = await new TestOtlpCollector().start();
+      cleanups.push(() => collector.stop());
+      const dir = await tempDir('gatehouse-docs-forwarder-');
+      cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
+
+      const snippet = codeBlocks(await doc('it/audit-sink.md'), 'ts').find((b) =>
+        b.startsWith('// org-server-with-otlp.ts'),
+      );
+      expect(snippet).toBeDefined();
+      // The snippet runs from a checkout; here its imports point at this checkout from a temp folder.
+      const work = await snippetDir(dir, 'forwarder');
+      await fs.writeFile(
+        path.join(work, 'org-server-with-otlp.ts'),
+        snippet!.replaceAll("'./src-main/", `'${ROOT}/src-main/`),
+      );
+      const policyFile = path.join(dir, 'policy.json');
+      await fs.writeFile(policyFile, codeBlocks(await doc('it/policies.md'), 'json')[0]!);
+      const child = spawn(NODE, [path.join(work, 'org-server-with-otlp.ts')], {
+        env: {
+          PATH: process.env.PATH,
+          OTLP_LOGS_URL: collector.url,
+          OTLP_TOKEN: 'forwarder-token',
+          POLICY_FILE: policyFile,
+          OIDC_ISSUER: idp.issuer,
+          POLICY_AUDIENCE: AUDIENCE,
+          PORT: '0',
+        },
+      });
+      cleanups.push(
+        () =>
+          new Promise((resolve) =>
+            child.exitCode !== null ? resolve(undefined) : (child.once('exit', resolve), child.kill()),
+          ),
+      );
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const found = /forwarding on (http:\/\/\S+)/.exec(out)?.[1];
+          if (found) resolve(found);
+        });
+        child.once('exit', (code) => reject(new Error(`the forwarder exited (${code})`)));
+      });
+
+      // What a laptop does: records from its own log, posted with the signed-in user's token.
+      const log = await openAuditLog({ dir: path.join(dir, 'audit') });
+      cleanups.push(() => log.close());
+      const records = [0, 1, 2].map((i) => log.append(simpleCall(i, { user: { sub: 'alice' } })));
+      const { client } = makeAuthClient(idp, path.join(dir, 'laptop'), { resources: [AUDIENCE] });
+      await client.login({ loginHint: 'alice' });
+      const token = await client.getAccessToken({ resource: AUDIENCE });
+      await createHttpsBatchSink({ url: `${url}/audit`, token: () => token }).send(
+        records,
+        AbortSignal.timeout(10_000),
+      );
+
+      expect(collector.auditRecords.map((r) => r.id)).toEqual(records.map((r) => r.id));
+      expect(collector.exports[0]!.headers.authorization).toBe('Bearer forwarder-token');
+      await expect(
+        createHttpsBatchSink({ url: `${url}/audit` }).send(records, AbortSignal.timeout(10_000)),
+      ).rejects.toThrow(/401/);
+    } finally {
+      while (cleanups.length) await cleanups.pop()!().catch(() => {});
+    }
   });
 });
 
