@@ -70,9 +70,9 @@ export class OrgMode implements AccessControl {
       openBrowser: deps.openBrowser,
       ...(deps.fetch && { fetch: deps.fetch }),
       ...(deps.allowInsecureHttp && { allowInsecureHttp: true }),
-      ...(deps.org.scopes && {
-        scope: ['openid', 'email', 'profile', 'groups', 'offline_access', ...deps.org.scopes].join(' '),
-      }),
+      // The org's scopes replace the default set (Entra ID and Google reject a `groups` scope), as
+      // `gatehouse login` does: one sign-in, whichever process makes it.
+      ...(deps.org.scopes && { scope: ['openid', ...deps.org.scopes.filter((s) => s !== 'openid')].join(' ') }),
       // Tokens for the policy endpoint and every server that gets the user's token, asked for at sign-in.
       resources: () => this.resourcesForSignIn(),
     });
