@@ -89,7 +89,11 @@ describe('gatehouse bridge in front of a running gateway with server-everything'
       undefined,
       { onprogress: (p) => progress.push(p.progress) },
     );
-    expect(progress).toEqual([1, 2, 3, 4]);
+    // The SDK client handles notifications a microtask later but responses at once, so when the last
+    // progress and the result arrive in one read (a loaded machine), it drops that progress itself.
+    // Every progress it did handle came in order and before the result.
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress).toEqual([1, 2, 3, 4].slice(0, progress.length));
     expect(textOf(result)).toMatch(/completed/i);
   });
 
