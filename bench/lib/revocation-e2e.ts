@@ -199,8 +199,8 @@ async function callTool(client: Client): Promise<Outcome> {
   }
 }
 
-export const REVOCATION_TARGET_MS = 5000;
-export const REVOCATION_TYPICAL_MS = 1000;
+const REVOCATION_TARGET_MS = 5000;
+const REVOCATION_TYPICAL_MS = 1000;
 
 /** The human-readable block and the JSON line for one measurement; `pass` is the issue's must (max ≤ 5 s). */
 export function reportGatewayRevocation(result: GatewayRevocationResult): {
