@@ -4,18 +4,19 @@ import type { PolicyDocument } from '../policy/index.ts';
 import type { RequestDone } from '../router/index.ts';
 
 /**
- * Turns what the router reports into audit records. Runs after the response went out, on a
- * later turn of the event loop, so auditing never adds to a call's latency.
+ * Turns what the router reports into audit records. The router reports once the response went
+ * out, so the append (redact, hash, enqueue; no I/O) never adds to that call's latency. It runs in
+ * the same turn, not a later one, and the log hands the line to the OS right after: a call whose
+ * answer the client saw has its record in the file even if the gateway is killed a moment later
+ * (test/audit-gateway/crash.test.ts).
  */
 export function auditRequests(audit: AuditLog, org: OrgMode | undefined): (done: RequestDone) => void {
   return (done) => {
-    setImmediate(() => {
-      try {
-        audit.append(toRecord(done, org));
-      } catch {
-        // A full disk or closed log must not break the gateway; the log reports its own state.
-      }
-    });
+    try {
+      audit.append(toRecord(done, org));
+    } catch {
+      // A full disk or closed log must not break the gateway; the log reports its own state.
+    }
   };
 }
 
