@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { auditLogFigures, formatAuditCost, measureAuditCost } from './lib/audit-cost.ts';
 import { stopAll, stopAllOnSignal } from './lib/children.ts';
 import { startGatewayProcess, type GatewayProcess } from './lib/gateway-process.ts';
 import { LeanSession } from './lib/lean-client.ts';
@@ -69,6 +70,9 @@ function calls(settings: BenchSettings): { small: ToolCall; big: ToolCall } {
   };
 }
 
+/** The audit lines printed under the table (issue 4). */
+const auditText = { value: '' };
+
 const capitalized = { server: 'Server', aggregate: 'Aggregate' } as const;
 
 async function run(settings: BenchSettings, workDir: string): Promise<Figures> {
@@ -116,6 +120,20 @@ async function run(settings: BenchSettings, workDir: string): Promise<Figures> {
       callsPerRound: settings.bigCallsPerRound,
       gatewayPid: gateway.pid,
     });
+    Object.assign(
+      f,
+      await measureAuditCost({
+        direct: { path: all[0]!, session: sessions.get('direct')! },
+        audited: { path: all[1]!, session: sessions.get('server')!, pid: gateway.pid },
+        config: { mcpServers: { [SERVER]: { url: upstream.url } } },
+        workDir,
+        call: small,
+        rounds: settings.rounds,
+        callsPerRound: settings.smallCallsPerRound,
+        warmupCalls: settings.warmupCalls,
+        progress,
+      }),
+    );
     f.smallDirectP50Ms = median(smallLatency.get('direct')!.samples);
     f.smallDirectP99Ms = percentile(smallLatency.get('direct')!.samples, 99);
     f.bigDirectP50Ms = median(bigLatency.get('direct')!.samples);
@@ -182,6 +200,10 @@ async function run(settings: BenchSettings, workDir: string): Promise<Figures> {
   f.firstToolsListSlowUpstreamMs = slow.firstToolsListMs;
   f.spawnToFirstToolsListMs = slow.spawnToFirstToolsListMs;
   await upstream.stop();
+  progress('audit log figures (bench/audit.ts, scaled down)');
+  const auditLog = await auditLogFigures(progress);
+  Object.assign(f, auditLog.figures);
+  auditText.value = `${formatAuditCost(f)}\n${auditLog.text}`;
   return f;
 }
 
@@ -195,7 +217,7 @@ async function main(): Promise<number> {
     progress(`${settings.mode} mode on ${os.cpus().length} cores, load average ${loadBefore.toFixed(2)}`);
     const figures = await run(settings, workDir);
     const rounded = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v)]));
-    process.stdout.write(`\n${formatTable(figures)}\n\n`);
+    process.stdout.write(`\n${formatTable(figures)}\n\n${auditText.value}\n\n`);
     const loadAfter = os.loadavg()[0]!;
     process.stdout.write(
       `${JSON.stringify({

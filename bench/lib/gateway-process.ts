@@ -38,6 +38,8 @@ export async function startGatewayProcess(options: {
   workDir: string;
   label: string;
   nodeArgs?: string[];
+  /** Added to the environment (e.g. GATEHOUSE_AUDIT=off). */
+  env?: Record<string, string>;
 }): Promise<GatewayProcess> {
   const configFile = path.join(options.workDir, `${options.label}.config.json`);
   const logFile = path.join(options.workDir, `${options.label}.log`);
@@ -46,7 +48,11 @@ export async function startGatewayProcess(options: {
 
   const started = performance.now();
   const args = [...(options.nodeArgs ?? []), CLI, 'serve', '--config', configFile, '--port', '0'];
-  const child = spawnTracked(nodeBinary(), [...args, '--data-dir', options.dataDir]);
+  const child = spawnTracked(
+    nodeBinary(),
+    [...args, '--data-dir', options.dataDir],
+    options.env ? { env: { ...process.env, ...options.env } } : {},
+  );
   const log = createWriteStream(logFile);
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });

@@ -93,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       dataDir,
       port,
       ...(configFile && { configFile }),
+      ...(process.env.GATEHOUSE_AUDIT === 'off' && { audit: false as const }), // the bench's no-audit baseline
       ...(orgResult.mode !== 'personal' &&
         secretStore && {
           org: { org: orgResult.config, secretStore, openBrowser: openInSystemBrowser, allowInsecureHttp: true },

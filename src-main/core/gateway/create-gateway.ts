@@ -39,6 +39,8 @@ export type GatewayDeps = {
   access?: AccessControl;
   headersFor?: (server: ServerConfig) => HeaderSource;
   onRequestDone?: (done: RequestDone) => void;
+  /** false: calls are not recorded (the bench's baseline); the log still opens for the API. */
+  audit?: false;
   routes?: { prefix: string; handler: RouteHandler; public?: boolean }[];
   /** Where AI client configs live (tests pass a temp HOME); the real machine's by default. */
   host?: HostEnvironment;
@@ -126,13 +128,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       },
     },
   });
-  const recordRequest = auditRequests(audit, org);
+  const recordRequest = deps.audit === false ? undefined : auditRequests(audit, org);
   const router = new Router({
     pool,
     version: GATEHOUSE_VERSION,
     access: pausable(org ?? deps.access ?? allowAll, paused),
     onRequestDone: (done) => {
-      recordRequest(done);
+      recordRequest?.(done);
       deps.onRequestDone?.(done);
     },
   });
