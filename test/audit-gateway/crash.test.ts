@@ -1,9 +1,18 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { auditDirIn, openAuditLog, verifyAuditDir } from '../../src-main/core/audit/index.ts';
+import {
+  auditDirIn,
+  createAuditBatchHandler,
+  createHttpsBatchSink,
+  createOutbox,
+  MemoryAuditRecordStore,
+  openAuditLog,
+  verifyAuditDir,
+} from '../../src-main/core/audit/index.ts';
 import { connect, NODE, ROOT, servers, tempDir, textOf } from '../support/gateway-harness.ts';
 
 const WORKERS = 8;
@@ -57,6 +66,21 @@ async function serve(
     child.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
   });
   return { child, endpoint: /all servers:\s+(\S+)/.exec(output)![1]! };
+}
+
+/** Opens the log as the gateway does, ships what is pending to `url` in batches of 50, closes. */
+async function shipPending(dir: string, url: string): Promise<void> {
+  const log = await openAuditLog({ dir });
+  try {
+    const outbox = await createOutbox({ log, sink: createHttpsBatchSink({ url }), startAt: 'start', batchRecords: 50 });
+    try {
+      await outbox.drain(10_000);
+    } finally {
+      await outbox.stop();
+    }
+  } finally {
+    await log.close();
+  }
 }
 
 describe('the audit log when the gateway is killed mid-burst', () => {
@@ -121,7 +145,7 @@ describe('the audit log when the gateway is killed mid-burst', () => {
     await stopped;
 
     const verified = await verifyAuditDir(auditDirIn(dataDir));
-    expect(verified).toMatchObject({ ok: true });
+    expect(verified).toMatchObject({ ok: true, unfinishedTail: false });
     const log = await openAuditLog({ dir: auditDirIn(dataDir), readOnly: true });
     const recorded = new Set<string>();
     try {
@@ -131,6 +155,25 @@ describe('the audit log when the gateway is killed mid-burst', () => {
     } finally {
       await log.close();
     }
+    // The recovered log ships to the reference receiver (which checks every hash) exactly once,
+    // also when the outbox is restarted: its cursor is durable, so nothing is sent again.
+    const store = new MemoryAuditRecordStore();
+    const handler = createAuditBatchHandler({ store });
+    const receiver = http.createServer((req, res) => void handler(req, res));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/audit`;
+      await shipPending(auditDirIn(dataDir), url);
+      expect(store.records.size).toBe(verified.records);
+      expect(store.received).toBe(verified.records);
+      await shipPending(auditDirIn(dataDir), url);
+      expect(store.received).toBe(verified.records);
+      expect([...store.records.values()].filter((r) => r.name === 'echo')).toHaveLength(recorded.size);
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+
     const lost = answered.filter((message) => !recorded.has(message));
     console.log(
       `crash test: ${answered.length} answered before SIGKILL, ${lost.length} without a record${lost.map((m) => ` ${m} ${(killedAt - answeredAt.get(m)!).toFixed(2)}ms before`).join('')}`,
