@@ -168,6 +168,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         router.onServerChanged(undefined, 'lists');
         changes.emit('status');
       });
+      // One failed re-plan must not stop the next ones (a rejected chain would skip them all).
+      reconciling = reconciling.catch((error: Error) =>
+        deps.log?.(`org mode: could not apply a change: ${error.message}`),
+      );
     });
     // The org's audit sink: records ship from the durable log with the user's token (at least once,
     // ids for dedup); while signed out or offline they wait on disk.
