@@ -154,7 +154,46 @@ export class SegmentStore {
     if (this.readOnly) throw new AuditError('AUDIT_READ_ONLY', 'This audit log was opened read-only.');
     if (this.closed) throw new AuditError('AUDIT_CLOSED', 'The audit log is closed.');
     this.queue.push(pending);
-    this.schedule();
+    if (!this.writeThrough()) this.schedule();
+  }
+
+  /**
+   * The common case, done at once: the writer is idle and the open segment has room, so the line
+   * goes to the file with one write(2) into the page cache (microseconds; fsync stays on its
+   * timer). The gateway appends in the turn a response goes out, so a record is in the file
+   * before anything else runs and survives a kill of the process. Returns false when the
+   * background writer has to do it (first write, rotation, a failing disk, records waiting).
+   */
+  private writeThrough(): boolean {
+    const active = this.segments.at(-1);
+    const pending = this.queue[0]!;
+    if (this.queue.length !== 1 || this.draining || this.scheduled || this.retryTimer || this.lastWriteError)
+      return false;
+    if (!this.writeHandle || !active || this.rotationDue(active)) return false;
+    const buffer = Buffer.from(pending.line);
+    if (active.index.bytes + buffer.length > this.segmentLimit()) return false;
+    const fd = this.writeHandle.fd;
+    const start = active.index.bytes;
+    try {
+      let written = 0;
+      while (written < buffer.length) written += fsSync.writeSync(fd, buffer, written, buffer.length - written);
+    } catch {
+      // Cut back any part-written line; the background writer retries and reports the error.
+      try {
+        fsSync.ftruncateSync(fd, start);
+      } catch {
+        // the background writer's retry truncates again
+      }
+      return false;
+    }
+    this.queue.shift();
+    active.index.push(pending.fields, pending.record.id, pending.record.hash, start, buffer.length);
+    this.dirty = true;
+    // Subscribers hear of it after append returns, as with the background writer.
+    queueMicrotask(() => {
+      for (const listener of this.listeners) listener.written?.([pending.record]);
+    });
+    return true;
   }
 
   /** Waits until every record enqueued so far is written to the file (and synced with `sync`). */
@@ -171,10 +210,8 @@ export class SegmentStore {
   private schedule(): void {
     if (this.scheduled || this.draining || this.retryTimer) return;
     this.scheduled = true;
-    // A microtask: every append of the current synchronous run joins one batch, and the write is
-    // handed to the OS before the event loop moves on, so a record is in the file (not yet
-    // fsynced) within a fraction of a millisecond of its response, and survives a kill of the
-    // process. While a write is in flight, new records wait and join the next batch.
+    // A microtask: every append of the current synchronous run joins one batch, handed to the OS
+    // before the event loop moves on. While a write is in flight, new records join the next batch.
     queueMicrotask(() => {
       this.scheduled = false;
       this.kick();
@@ -267,13 +304,17 @@ export class SegmentStore {
 
   private async rotateIfNeeded(): Promise<void> {
     const active = this.segments.at(-1);
-    if (!active || active.index.count === 0) return;
-    const full = active.index.bytes >= this.segmentLimit();
-    const old = this.now() - ulidTime(active.index.firstId ?? '') >= this.limits.maxSegmentAgeMs;
-    if (!full && !old) return;
+    if (!active || !this.rotationDue(active)) return;
     await this.seal(active);
     await this.startSegment();
     await this.applyRetention();
+  }
+
+  private rotationDue(active: Segment): boolean {
+    if (active.index.count === 0) return false;
+    const full = active.index.bytes >= this.segmentLimit();
+    const old = this.now() - ulidTime(active.index.firstId ?? '') >= this.limits.maxSegmentAgeMs;
+    return full || old;
   }
 
   private segmentLimit(): number {
