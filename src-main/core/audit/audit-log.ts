@@ -100,8 +100,8 @@ function resolveLimits(options: AuditLogOptions): StoreLimits {
 }
 
 /**
- * The audit log: `append` is synchronous and cheap (redact, hash, enqueue); a background writer
- * batches records to the segment files; queries, live subscription, verification, metrics and
+ * The audit log: `append` is synchronous and cheap (redact, hash, one write(2) or enqueue); fsync,
+ * rotation and batches under load belong to a background writer; queries, live subscription, verification, metrics and
  * export read from there. Records reach subscribers once they are on disk.
  */
 export class AuditLog {
@@ -148,9 +148,10 @@ export class AuditLog {
   }
 
   /**
-   * Records one request. Returns at once with the stored record (id, redacted params, hash); the
-   * disk write happens in the background. Throws only for a programming error (closed log,
-   * unknown outcome), never for I/O.
+   * Records one request. Returns at once with the stored record (id, redacted params, hash). When
+   * the writer is idle the line is written (write(2), no fsync) before returning, so it survives a
+   * kill of the process; otherwise it joins the background writer's next batch. Throws only for a
+   * programming error (closed log, unknown outcome), never for I/O.
    */
   append(input: AuditRecordInput): AuditRecord {
     if (this.readOnly)
