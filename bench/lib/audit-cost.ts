@@ -47,7 +47,8 @@ export async function measureAuditCost(options: {
       ['server', options.audited.session],
       ['aggregate', offSession],
     ]);
-    await warmUp(sessions, [offPath], [options.call], options.warmupCalls);
+    // As many calls as the audited gateway has served by now, so both are equally warm (JIT).
+    await warmUp(sessions, [offPath], [options.call], options.warmupCalls + options.rounds * options.callsPerRound);
     options.progress(`audit on vs off: ${options.rounds} rounds x ${options.callsPerRound} small calls per path`);
     const latency = await measureLatency({
       paths,
