@@ -4,11 +4,10 @@
 // script named `electron` that carries Electron's fuse wire, so the fuses are really flipped), and
 // checks what landed in app.asar and resources and how the fuses were set. A config error, a
 // missing file or a broken `files` glob fails the run with electron-builder's own message.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureRendererBuilt, repoRoot } from './renderer-build.ts';
+import { ensureRendererBuilt, repoRoot, runInRepo } from './renderer-build.ts';
 
 const bin = (name: string) => path.join(repoRoot, 'node_modules', '.bin', name);
 
@@ -18,15 +17,15 @@ async function main(): Promise<number> {
     await ensureRendererBuilt(log);
     log('Compiling the main process (tsc -p tsconfig.build.json) and bundling the preload…');
     await fs.rm(path.join(repoRoot, 'dist-main'), { recursive: true, force: true });
-    await run(bin('tsc'), ['-p', 'tsconfig.build.json']);
-    await run(bin('vite'), ['build', '--mode', 'preload', '--logLevel', 'warn']);
+    await runInRepo(bin('tsc'), ['-p', 'tsconfig.build.json']);
+    await runInRepo(bin('vite'), ['build', '--mode', 'preload', '--logLevel', 'warn']);
 
     const electronDist = path.join(temp, 'electron-dist');
     await fs.mkdir(electronDist);
     await fs.writeFile(path.join(electronDist, 'electron'), standInElectron(), { mode: 0o755 });
     const output = path.join(temp, 'release');
     log('Running electron-builder --linux dir with a stand-in Electron…');
-    await run(bin('electron-builder'), [
+    await runInRepo(bin('electron-builder'), [
       '--linux',
       'dir',
       '--publish',
@@ -163,22 +162,6 @@ async function checkOutput(unpacked: string): Promise<string[]> {
     if (wire[position] !== expected) problems.push(`fuse ${name} is '${wire[position]}', expected '${expected}'`);
   }
   return problems;
-}
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: repoRoot,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`${path.basename(command)} ${args.join(' ')} failed (exit code ${code}).`)),
-    );
-  });
 }
 
 function log(line: string): void {

@@ -25,7 +25,7 @@ export async function ensureRendererBuilt(log: (line: string) => void = () => {}
   try {
     if (await rendererIsFresh()) return false;
     log('Building the Gatehouse window (vite build)…');
-    await run(path.join(repoRoot, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn']);
+    await runInRepo(path.join(repoRoot, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn']);
     return true;
   } finally {
     await fs.rm(LOCK, { recursive: true, force: true });
@@ -51,14 +51,17 @@ async function acquireLock(): Promise<void> {
   }
 }
 
-function run(command: string, args: string[]): Promise<void> {
+/** Runs a build tool in the checkout, its output shown; rejects with the command when it fails. */
+export function runInRepo(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     // NODE_ENV from a test runner ('test') would give React's development build.
     const env = { ...process.env, NODE_ENV: 'production' };
     const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${path.basename(command)} ${args.join(' ')} exited with ${code}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(command)} ${args.join(' ')} failed (exit code ${code}).`)),
     );
   });
 }

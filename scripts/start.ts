@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, defaultDataDir } from '../src-main/core/config/paths.ts';
 import { WINDOW_CLIENT_ID, windowUrl } from '../src-main/core/api/index.ts';
 import { LocalTokenStore } from '../src-main/core/tokens/index.ts';
-import { ensureRendererBuilt, repoRoot } from './renderer-build.ts';
+import { ensureRendererBuilt, repoRoot, runInRepo } from './renderer-build.ts';
 
 async function main(argv: string[]): Promise<number> {
   await ensureRendererBuilt(log);
@@ -44,8 +44,14 @@ function findElectron(): { ok: true; path: string } | { ok: false; problem: stri
 
 async function runElectron(binary: string, argv: string[]): Promise<number> {
   log('Compiling the main process for Electron…');
-  await run(path.join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json']);
-  await run(path.join(repoRoot, 'node_modules', '.bin', 'vite'), ['build', '--mode', 'preload', '--logLevel', 'warn']);
+  await runInRepo(path.join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json']);
+  await runInRepo(path.join(repoRoot, 'node_modules', '.bin', 'vite'), [
+    'build',
+    '--mode',
+    'preload',
+    '--logLevel',
+    'warn',
+  ]);
   return forward(
     spawn(binary, [path.join(repoRoot, 'dist-main', 'shell', 'main.js'), ...argv], { cwd: repoRoot, stdio: 'inherit' }),
   );
@@ -108,22 +114,6 @@ function forward(child: ReturnType<typeof spawn>): Promise<number> {
       process.off('SIGTERM', onTerm);
       resolve(code ?? (signal ? 1 : 0));
     });
-  });
-}
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: repoRoot,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`${path.basename(command)} ${args.join(' ')} failed (exit code ${code}).`)),
-    );
   });
 }
 
