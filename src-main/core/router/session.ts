@@ -233,21 +233,28 @@ export class DownstreamSession {
       named && name !== undefined
         ? this.router.access.item(server, named.kind, name, this.who)
         : this.router.access.server(server, this.who);
-    if (!decision.allow) {
-      const response = errorResponse(request.id, ErrorCode.PolicyDenied, decision.reason);
-      this.send(response);
+    // What the audit log and the window learn, once the answer has gone out.
+    const done = (
+      outcome: Omit<RequestDone, 'session' | 'server' | 'method' | 'name' | 'params' | 'startedAt' | 'totalMs'>,
+    ) =>
       this.router.requestDone({
         session: this,
         server,
         method: request.method,
         name,
         params: request.params,
+        startedAt,
+        totalMs: performance.now() - started,
+        ...outcome,
+      });
+    if (!decision.allow) {
+      const response = errorResponse(request.id, ErrorCode.PolicyDenied, decision.reason);
+      this.send(response);
+      done({
         response,
         outcome: 'denied',
         denyReason: decision.reason,
         ...(decision.rule && { denyRule: decision.rule }),
-        startedAt,
-        totalMs: performance.now() - started,
         upstreamMs: 0,
       });
       return;
@@ -273,19 +280,7 @@ export class DownstreamSession {
       };
     }
     if (response) this.send(response);
-    this.router.requestDone({
-      session: this,
-      server,
-      method: request.method,
-      name,
-      params: request.params,
-      response,
-      outcome: result.outcome,
-      ...(error !== undefined && { error }),
-      startedAt,
-      totalMs: performance.now() - started,
-      upstreamMs: result.upstreamMs,
-    });
+    done({ response, outcome: result.outcome, ...(error !== undefined && { error }), upstreamMs: result.upstreamMs });
   }
 
   /** Hides what policy denies from a list the upstream returned. */
