@@ -121,6 +121,8 @@ describe('audit outbox to the HTTPS batch receiver', () => {
       if (appended % 10 === 0) await log.flush();
       expect(appended).toBeLessThan(1000);
     }
+    // Listeners hear of written records a microtask after append returns.
+    await log.flush();
     const warned = outbox.status();
     expect(warned.dropped).toBe(0);
     expect(warned.warning).toMatch(/waiting for https; at 0\.1 MiB the oldest will be deleted unshipped/);

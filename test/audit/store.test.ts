@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,11 +32,14 @@ describe('audit store', () => {
     return records;
   }
 
-  it('appends without waiting, writes in the background, and chains every record to the one before', async () => {
+  it('has each record in the file when append returns, and chains every record to the one before', async () => {
     const dir = await newDir();
     const log = await open(dir);
     const appended = Array.from({ length: 50 }, (_, i) => log.append(simpleCall(i)));
-    expect(log.status().queued).toBe(50);
+    // No await in between: the lines reached the file (page cache) inside append, first write included.
+    const lines = fsSync.readFileSync(path.join(dir, 'audit-00000001.jsonl'), 'utf8').split('\n');
+    expect(lines.filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(appended.map((record) => record.id));
+    expect(log.status().queued).toBe(0);
     await log.flush();
     expect(log.status()).toMatchObject({
       queued: 0,
@@ -106,7 +110,14 @@ describe('audit store', () => {
     const dir = await newDir();
     const log = await open(dir, { segments: { maxBytes: 4096 } });
     for (let i = 0; i < 200; i++) {
-      log.append(simpleCall(i));
+      const record = log.append(simpleCall(i));
+      // Also across a rotation the line is in the newest segment before append returns.
+      const newest = fsSync
+        .readdirSync(dir)
+        .filter((name) => name.endsWith('.jsonl'))
+        .sort()
+        .at(-1)!;
+      expect(fsSync.readFileSync(path.join(dir, newest), 'utf8')).toContain(record.id);
       if (i % 20 === 19) await log.flush();
     }
     await log.flush();

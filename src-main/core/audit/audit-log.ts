@@ -100,9 +100,9 @@ function resolveLimits(options: AuditLogOptions): StoreLimits {
 }
 
 /**
- * The audit log: `append` is synchronous and cheap (redact, hash, one write(2) or enqueue); fsync,
- * rotation and batches under load belong to a background writer; queries, live subscription, verification, metrics and
- * export read from there. Records reach subscribers once they are on disk.
+ * The audit log: `append` is synchronous and cheap (redact, hash, one write(2) into the page cache);
+ * fsync and sealing full segments run in the background; queries, live subscription, verification,
+ * metrics and export read from there. Records reach subscribers once they are in the file.
  */
 export class AuditLog {
   /** The storage underneath; for the audit module's own outbox, not for callers. */
@@ -148,9 +148,9 @@ export class AuditLog {
   }
 
   /**
-   * Records one request. Returns at once with the stored record (id, redacted params, hash). When
-   * the writer is idle the line is written (write(2), no fsync) before returning, so it survives a
-   * kill of the process; otherwise it joins the background writer's next batch. Throws only for a
+   * Records one request. Returns with the stored record (id, redacted params, hash) once its line
+   * is in the file (write(2), no fsync), so it survives a kill of the process; only while the disk
+   * is failing does it wait in memory for the retry (see `status().writeError`). Throws only for a
    * programming error (closed log, unknown outcome), never for I/O.
    */
   append(input: AuditRecordInput): AuditRecord {

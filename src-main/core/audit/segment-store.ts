@@ -1,6 +1,7 @@
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { GENESIS_HASH } from './canonical.ts';
 import { AuditError } from './errors.ts';
@@ -20,6 +21,9 @@ import {
 } from './segment-files.ts';
 import { ulidTime } from './ulid.ts';
 
+const fdatasync = promisify(fsSync.fdatasync);
+const closeFd = promisify(fsSync.close);
+
 export type StoreLimits = {
   /** A segment is closed and a new one started past this size. */
   maxSegmentBytes: number;
@@ -33,7 +37,7 @@ export type StoreLimits = {
 
 export type Segment = { number: number; file: string; index: SegmentIndex };
 
-/** A record waiting for the background writer, with its line and index fields computed. */
+/** A record on its way to the file, with its line and index fields computed. */
 export type PendingRecord = { line: string; fields: IndexFields; record: AuditRecord };
 
 /** Segments deleted by retention before every sink had shipped them. */
@@ -55,7 +59,7 @@ const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const SEGMENT_BYTES_CEILING = 1 << 30;
 
 /**
- * The append-only segment files with their indexes: recovery on open, the background writer,
+ * The append-only segment files with their indexes: recovery on open, the writer,
  * rotation, retention, and positional reads for queries. One writer per folder (a lock file);
  * any number of read-only openers (the CLI), which never change a byte.
  */
@@ -73,9 +77,8 @@ export class SegmentStore {
   private readonly syncIntervalMs: number;
   private releaseLock: (() => Promise<void>) | undefined;
   private queue: PendingRecord[] = [];
-  private scheduled = false;
-  private draining: Promise<void> | undefined;
-  private writeHandle: FileHandle | undefined;
+  private writeFd: number | undefined;
+  private fileWork: Promise<void> = Promise.resolve();
   private readonly readHandles = new Map<number, Promise<FileHandle>>();
   private dirty = false;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -154,84 +157,18 @@ export class SegmentStore {
     if (this.readOnly) throw new AuditError('AUDIT_READ_ONLY', 'This audit log was opened read-only.');
     if (this.closed) throw new AuditError('AUDIT_CLOSED', 'The audit log is closed.');
     this.queue.push(pending);
-    if (!this.writeThrough()) this.schedule();
+    // While the disk is failing the records wait for the retry timer, in order.
+    if (!this.retryTimer) this.writeQueued();
   }
 
   /**
-   * The common case, done at once: the writer is idle and the open segment has room, so the line
-   * goes to the file with one write(2) into the page cache (microseconds; fsync stays on its
-   * timer). The gateway appends in the turn a response goes out, so a record is in the file
-   * before anything else runs and survives a kill of the process. Returns false when the
-   * background writer has to do it (first write, rotation, a failing disk, records waiting).
+   * Writes every queued line now, in the caller's turn, with synchronous write(2)s into the page
+   * cache (microseconds; fsync stays on its timer), opening or rotating the segment first when
+   * needed. The gateway appends before a response goes out, so a call whose answer the client saw
+   * has its record in the file whatever kills the process afterwards. On a failing disk the lines
+   * stay queued, the error is reported, and a retry runs every second.
    */
-  private writeThrough(): boolean {
-    const active = this.segments.at(-1);
-    const pending = this.queue[0]!;
-    if (this.queue.length !== 1 || this.draining || this.scheduled || this.retryTimer || this.lastWriteError)
-      return false;
-    if (!this.writeHandle || !active || this.rotationDue(active)) return false;
-    const buffer = Buffer.from(pending.line);
-    if (active.index.bytes + buffer.length > this.segmentLimit()) return false;
-    const fd = this.writeHandle.fd;
-    const start = active.index.bytes;
-    try {
-      let written = 0;
-      while (written < buffer.length) written += fsSync.writeSync(fd, buffer, written, buffer.length - written);
-    } catch {
-      // Cut back any part-written line; the background writer retries and reports the error.
-      try {
-        fsSync.ftruncateSync(fd, start);
-      } catch {
-        // the background writer's retry truncates again
-      }
-      return false;
-    }
-    this.queue.shift();
-    active.index.push(pending.fields, pending.record.id, pending.record.hash, start, buffer.length);
-    this.dirty = true;
-    // Subscribers hear of it after append returns, as with the background writer.
-    queueMicrotask(() => {
-      for (const listener of this.listeners) listener.written?.([pending.record]);
-    });
-    return true;
-  }
-
-  /** Waits until every record enqueued so far is written to the file (and synced with `sync`). */
-  async flush(options: { sync?: boolean } = {}): Promise<void> {
-    while (this.queue.length > 0 || this.draining || this.scheduled) {
-      if (!this.draining) this.kick();
-      const running = this.draining;
-      if (running) await running;
-      if (this.queue.length > 0 && this.lastWriteError) throw this.lastWriteError;
-    }
-    if (options.sync) await this.syncIfDirty();
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.draining || this.retryTimer) return;
-    this.scheduled = true;
-    // A microtask: every append of the current synchronous run joins one batch, handed to the OS
-    // before the event loop moves on. While a write is in flight, new records join the next batch.
-    queueMicrotask(() => {
-      this.scheduled = false;
-      this.kick();
-    });
-  }
-
-  private kick(): void {
-    this.scheduled = false;
-    if (this.draining || this.queue.length === 0) return;
-    if (this.retryTimer) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
-    }
-    this.draining = this.drain().finally(() => {
-      this.draining = undefined;
-      if (this.queue.length > 0 && !this.retryTimer && !this.lastWriteError) this.schedule();
-    });
-  }
-
-  private async drain(): Promise<void> {
+  private writeQueued(): void {
     while (this.queue.length > 0) {
       // A batch ends where the segment would pass its size limit, so rotation happens on time.
       const room = this.segmentLimit() - (this.segments.at(-1)?.index.bytes ?? 0);
@@ -246,51 +183,69 @@ export class SegmentStore {
       }
       const batch = this.queue.slice(0, count);
       try {
-        await this.writeBatch(batch);
-        this.queue.splice(0, count);
-        this.lastWriteError = undefined;
+        this.writeBatch(batch);
       } catch (cause) {
-        const error =
-          cause instanceof AuditError
-            ? cause
-            : new AuditError(
-                'AUDIT_IO',
-                `Cannot write the audit log in ${this.dir} (${(cause as Error).message}); records are kept in memory and retried every second.`,
-                { cause },
-              );
-        this.lastWriteError = error;
-        for (const listener of this.listeners) listener.writeError?.(error);
-        if (!this.closed) {
-          this.retryTimer = setTimeout(() => {
-            this.retryTimer = undefined;
-            this.lastWriteError = undefined;
-            this.kick();
-          }, WRITE_RETRY_MS);
-          this.retryTimer.unref();
-        }
+        this.writeFailed(cause);
         return;
       }
+      this.queue.splice(0, count);
+      this.lastWriteError = undefined;
       const records = batch.map((pending) => pending.record);
-      for (const listener of this.listeners) listener.written?.(records);
+      // Subscribers (live view, outbox) hear of them after append returns.
+      queueMicrotask(() => {
+        for (const listener of this.listeners) listener.written?.(records);
+      });
     }
   }
 
-  private async writeBatch(batch: PendingRecord[]): Promise<void> {
-    await this.rotateIfNeeded();
-    const active = this.segments.at(-1) ?? (await this.startSegment());
-    const handle = await this.openWriteHandle(active);
+  private writeFailed(cause: unknown): void {
+    const error =
+      cause instanceof AuditError
+        ? cause
+        : new AuditError(
+            'AUDIT_IO',
+            `Cannot write the audit log in ${this.dir} (${(cause as Error).message}); records are kept in memory and retried every second.`,
+            { cause },
+          );
+    this.lastWriteError = error;
+    for (const listener of this.listeners) listener.writeError?.(error);
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.writeQueued();
+    }, WRITE_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  /** Waits until every record enqueued so far is written to the file (and synced with `sync`). */
+  async flush(options: { sync?: boolean } = {}): Promise<void> {
+    if (this.queue.length > 0) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.writeQueued();
+      if (this.queue.length > 0 && this.lastWriteError) throw this.lastWriteError;
+    }
+    await this.fileWork;
+    if (options.sync) await this.syncIfDirty();
+  }
+
+  private writeBatch(batch: PendingRecord[]): void {
+    this.rotateIfNeeded();
+    const active = this.segments.at(-1) ?? this.startSegment();
+    const fd = this.openWriteFd(active);
     const buffer = Buffer.from(batch.map((pending) => pending.line).join(''));
     const start = active.index.bytes;
     try {
       let written = 0;
-      // A synchronous write(2) into the page cache (microseconds; fsync stays in the background):
-      // the lines reach the OS in the same turn as the responses they record, with no thread-pool
-      // hop for a SIGKILL to land in.
-      while (written < buffer.length) written += fsSync.writeSync(handle.fd, buffer, written, buffer.length - written);
+      while (written < buffer.length) written += fsSync.writeSync(fd, buffer, written, buffer.length - written);
     } catch (error) {
       // A half-written batch would leave a torn line in the middle of the file once the retry
       // succeeds: cut the file back to the last whole record first.
-      await handle.truncate(start).catch(() => undefined);
+      try {
+        fsSync.ftruncateSync(fd, start);
+      } catch {
+        // the retry truncates again
+      }
       throw error;
     }
     let offset = start;
@@ -302,12 +257,23 @@ export class SegmentStore {
     this.dirty = true;
   }
 
-  private async rotateIfNeeded(): Promise<void> {
+  /** The full segment is sealed (synced, closed, its index written) in the background. */
+  private rotateIfNeeded(): void {
     const active = this.segments.at(-1);
     if (!active || !this.rotationDue(active)) return;
-    await this.seal(active);
-    await this.startSegment();
-    await this.applyRetention();
+    const fd = this.writeFd;
+    const dirty = this.dirty;
+    this.writeFd = undefined;
+    this.dirty = false;
+    this.startSegment();
+    this.afterFileWork(async () => {
+      if (fd !== undefined) {
+        if (dirty) await fdatasync(fd);
+        await closeFd(fd);
+      }
+      await this.writeIndexFile(active);
+      await this.applyRetention();
+    });
   }
 
   private rotationDue(active: Segment): boolean {
@@ -321,37 +287,38 @@ export class SegmentStore {
     return Math.min(this.limits.maxSegmentBytes, SEGMENT_BYTES_CEILING);
   }
 
-  private async startSegment(): Promise<Segment> {
+  private startSegment(): Segment {
     const number = (this.segments.at(-1)?.number ?? 0) + 1;
     const segment: Segment = { number, file: segmentPath(this.dir, number), index: new SegmentIndex() };
     this.segments.push(segment);
     return segment;
   }
 
-  private async openWriteHandle(segment: Segment): Promise<FileHandle> {
-    this.writeHandle ??= await fs.open(segment.file, 'a', 0o600);
-    return this.writeHandle;
+  private openWriteFd(segment: Segment): number {
+    this.writeFd ??= fsSync.openSync(segment.file, 'a', 0o600);
+    return this.writeFd;
   }
 
-  private async seal(segment: Segment): Promise<void> {
-    if (this.writeHandle) {
-      const handle = this.writeHandle;
-      this.writeHandle = undefined;
-      await handle.datasync();
-      await handle.close();
+  /**
+   * Background work on file descriptors (syncs, closing a sealed segment) runs one step at a time,
+   * so a descriptor is never closed while a sync on it is still in flight.
+   */
+  private afterFileWork(work: () => Promise<void>): Promise<void> {
+    this.fileWork = this.fileWork.then(work).catch(() => undefined);
+    return this.fileWork;
+  }
+
+  private syncIfDirty(): Promise<void> {
+    return this.afterFileWork(async () => {
+      const fd = this.writeFd;
+      if (!this.dirty || fd === undefined) return;
       this.dirty = false;
-    }
-    await this.writeIndexFile(segment);
-  }
-
-  private async syncIfDirty(): Promise<void> {
-    if (!this.dirty || !this.writeHandle) return;
-    this.dirty = false;
-    try {
-      await this.writeHandle.datasync();
-    } catch {
-      this.dirty = true;
-    }
+      try {
+        await fdatasync(fd);
+      } catch {
+        this.dirty = true;
+      }
+    });
   }
 
   private async writeIndexFile(segment: Segment): Promise<void> {
@@ -616,9 +583,10 @@ export class SegmentStore {
     clearInterval(this.retentionTimer);
     await this.retentionRun.catch(() => undefined);
     try {
-      if (this.writeHandle) {
-        await this.writeHandle.close();
-        this.writeHandle = undefined;
+      await this.fileWork;
+      if (this.writeFd !== undefined) {
+        await closeFd(this.writeFd);
+        this.writeFd = undefined;
       }
       const active = this.segments.at(-1);
       // The active segment's index lets the next open skip re-parsing it; a crash just costs a re-parse.
