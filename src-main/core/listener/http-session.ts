@@ -8,6 +8,10 @@ const SSE_HEADERS = {
   connection: 'keep-alive',
 };
 const KEEPALIVE_MS = 15_000;
+// A client that stops reading its stream must not make the gateway buffer without bound while a
+// server floods it: past this many unsent bytes, notifications and server requests for that stream
+// are dropped (responses never are). Found by test/hardening/upstream-faults.test.ts.
+const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 function sseFrame(message: JsonRpcMessage): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
@@ -45,6 +49,7 @@ class ResponseSlot {
       this.res.writeHead(200, { ...this.headers, 'content-type': 'application/json' }).end(body);
       return;
     }
+    if (!final && this.mode === 'sse' && this.res.writableLength > MAX_UNSENT_BYTES) return;
     if (this.mode === 'pending') {
       this.mode = 'sse';
       this.res.writeHead(200, { ...this.headers, ...SSE_HEADERS });
@@ -105,7 +110,8 @@ export class HttpSession implements DownstreamChannel {
       return;
     }
     // Unrelated (or its request stream is gone): the standalone stream, if the client opened one.
-    if (this.standalone && !this.standalone.destroyed) this.standalone.write(sseFrame(message));
+    const stream = this.standalone;
+    if (stream && !stream.destroyed && stream.writableLength <= MAX_UNSENT_BYTES) stream.write(sseFrame(message));
   }
 
   openStandalone(res: ServerResponse, headers: Record<string, string>): void {
