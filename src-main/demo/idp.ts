@@ -2,7 +2,8 @@
 //
 // It behaves like an org IdP towards Gatehouse: a native public client with PKCE and loopback
 // redirects on any port, rotating refresh tokens, the device flow, revocation, introspection, and
-// JWT access tokens per resource (RFC 8707) that carry the user's email, groups, roles and team.
+// JWT access tokens per resource (RFC 8707) that carry the user's email, groups, roles and team,
+// and RFC 8693 token exchange (the user's access token for one minted for another audience).
 // Two ways through the sign-in pages:
 // - headless: a `login_hint` naming a known user signs that user in with no form at all, so a test
 //   only has to follow redirects with a cookie jar;
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import type { JWK } from 'jose';
 import Provider from 'oidc-provider';
+import { registerTokenExchange, TOKEN_EXCHANGE_GRANT } from './idp-token-exchange.ts';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 
 export type IdpUser = {
@@ -119,7 +121,12 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
         token_endpoint_auth_method: 'none',
         // Native clients: oidc-provider compares loopback redirect URIs without the port (RFC 8252 §7.3).
         redirect_uris: ['http://127.0.0.1/callback'],
-        grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+        grant_types: [
+          'authorization_code',
+          'refresh_token',
+          'urn:ietf:params:oauth:grant-type:device_code',
+          TOKEN_EXCHANGE_GRANT,
+        ],
         response_types: ['code'],
       },
       {
@@ -205,6 +212,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   };
 
   const provider = withQuietDevWarnings(() => new Provider(issuer, configuration));
+  registerTokenExchange(provider, { resourceScope, accessTokenTtl: ttl.accessToken });
   provider.use(announceDeviceFlowInterval(deviceFlowInterval));
   provider.use(skipFormsWhenPossible(provider, byId));
   server.on('request', provider.callback());

@@ -66,6 +66,11 @@ export type TokenRequest = {
   scope?: string;
 };
 
+export type TokenExchangeRequest = { audience?: string; resource?: string; scope?: string };
+
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
 export type SessionEvent =
   | { type: 'signed-in'; user: SignedInUser }
   | { type: 'refreshed'; user: SignedInUser; resource?: string }
@@ -100,6 +105,8 @@ export type AuthClient = {
   getAccessToken(request?: TokenRequest): Promise<string>;
   /** After a 401: a new token, unless another caller already replaced `rejectedToken`. */
   forceRefresh(request?: TokenRequest & { rejectedToken?: string }): Promise<string>;
+  /** RFC 8693: the user's IdP access token exchanged at the IdP for one minted for another audience. */
+  exchangeToken(request: TokenExchangeRequest): Promise<{ accessToken: string; expiresIn?: number }>;
   logout(): Promise<LogoutResult>;
   currentUser(): Promise<SignedInUser | undefined>;
   sessionInfo(): Promise<SessionInfo | undefined>;
@@ -351,6 +358,28 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return (await refreshOnce(key, request)).accessToken;
   }
 
+  /** Not cached here: the caller (one per server) keeps the exchanged token and shares one exchange. */
+  async function exchangeToken(request: TokenExchangeRequest): Promise<{ accessToken: string; expiresIn?: number }> {
+    const subjectToken = await getAccessToken();
+    const config = await discover();
+    const params: Record<string, string> = {
+      subject_token: subjectToken,
+      subject_token_type: ACCESS_TOKEN_TYPE,
+      requested_token_type: ACCESS_TOKEN_TYPE,
+    };
+    if (request.audience) params.audience = request.audience;
+    if (request.resource) params.resource = request.resource;
+    if (request.scope) params.scope = request.scope;
+    try {
+      const response = await oidc.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, params);
+      const expiresIn = response.expiresIn();
+      return { accessToken: response.access_token, ...(expiresIn !== undefined && { expiresIn }) };
+    } catch (error) {
+      const target = request.audience ?? request.resource ?? 'the server';
+      throw toAuthError(error, 'idp_error', `exchanging the sign-in token for one for ${target}`, issuer);
+    }
+  }
+
   /** Single flight: every caller asking for the same token while a refresh runs gets that refresh's result. */
   function refreshOnce(key: string, request: TokenRequest): Promise<CachedToken> {
     const running = inflight.get(key);
@@ -504,6 +533,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     loginWithDeviceCode,
     getAccessToken,
     forceRefresh,
+    exchangeToken,
     logout,
     currentUser,
     sessionInfo,

@@ -8,6 +8,7 @@ export type {
   LogoutResult,
   SessionEvent,
   SessionInfo,
+  TokenExchangeRequest,
   TokenRequest,
 } from './auth-client.ts';
 export { AuthError } from './errors.ts';

@@ -55,6 +55,7 @@ function headerIssues(server: RemotePolicyServer, at: (string | number)[]): Cros
       });
   };
   if (server.identity?.accessToken) owners.set('authorization', 'identity.accessToken');
+  if (server.identity?.tokenExchange) claim('Authorization', ['identity', 'tokenExchange'], true);
   for (const name of Object.keys(server.headers ?? {})) claim(name, ['headers', name]);
   server.credentials?.forEach((c, i) => claim(c.header, ['credentials', i, 'header'], true));
   const identity = server.identity;

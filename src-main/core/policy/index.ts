@@ -11,6 +11,8 @@ export type {
   ClaimNames,
   ServerMode,
   AuditLevel,
+  HeaderCredential,
+  EnvCredential,
 } from './schema.ts';
 export { policyJsonSchema, policyJsonSchemaText } from './json-schema.ts';
 export { validatePolicy, validatePolicyText } from './validate.ts';

@@ -70,24 +70,78 @@ const sharedSecretSchema = z
   .strictObject({ header: headerName, secretRef })
   .describe('A header whose value tells the server the request came through Gatehouse.');
 
+const tokenExchangeSchema = z
+  .strictObject({
+    audience: z.string().min(1).optional().describe('Audience the exchanged token must carry (RFC 8693 `audience`).'),
+    resource: z.url().optional().describe('Resource the exchanged token is for (RFC 8693 `resource`).'),
+    scope: z.string().min(1).optional().describe('Space-separated scopes requested for the exchanged token.'),
+  })
+  .refine((v) => v.audience !== undefined || v.resource !== undefined, {
+    message: 'needs `audience` or `resource`: the IdP must know which server the token is for',
+  })
+  .describe(
+    "Exchange the user's IdP access token at the IdP for one minted for this server (RFC 8693 token exchange) and forward it as Authorization: Bearer.",
+  );
+
 const identitySchema = z
   .strictObject({
     claimsHeader: claimsHeaderSchema.optional(),
     claimHeaders: claimHeadersSchema.optional(),
     accessToken: accessTokenSchema.optional(),
+    tokenExchange: tokenExchangeSchema.optional(),
     sharedSecret: sharedSecretSchema.optional(),
   })
   .describe('How the verified user identity is forwarded to this (remote) server.');
 
-const headerCredentialSchema = z.strictObject({
-  header: headerName,
-  secretRef,
-  prefix: z.string().optional().describe('Text put before the secret, e.g. "Bearer ".'),
-});
-const envCredentialSchema = z.strictObject({
-  env: z.string().regex(ENV_NAME, 'must be an environment variable name'),
-  secretRef,
-});
+// Where a credential's value comes from: the org (by secretRef, delivered to the laptop's secret
+// store) or the user (typed into the Gatehouse window). Never the policy document itself.
+const credentialSource = {
+  secretRef: secretRef.optional(),
+  from: z
+    .enum(['org', 'user'])
+    .optional()
+    .describe('org (default): the org provides the secret named by secretRef; user: the user enters it in Gatehouse.'),
+  label: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('What the user is asked for in the window, e.g. "Linear API key".'),
+};
+
+function checkCredentialSource(
+  credential: { secretRef?: string | undefined; from?: 'org' | 'user' | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (credential.from === 'user' && credential.secretRef !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['secretRef'],
+      message: 'a credential the user enters (from: "user") has no secretRef',
+    });
+  }
+  if (credential.from !== 'user' && credential.secretRef === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['secretRef'],
+      message: 'needs `secretRef` (an org-provided secret) or `from: "user"` (the user enters it in Gatehouse)',
+    });
+  }
+}
+
+const headerCredentialSchema = z
+  .strictObject({
+    header: headerName,
+    ...credentialSource,
+    prefix: z.string().optional().describe('Text put before the secret, e.g. "Bearer ".'),
+  })
+  .superRefine(checkCredentialSource);
+const envCredentialSchema = z
+  .strictObject({
+    env: z.string().regex(ENV_NAME, 'must be an environment variable name'),
+    ...credentialSource,
+  })
+  .superRefine(checkCredentialSource);
 
 const commonServerFields = {
   title: z.string().min(1).optional(),
@@ -106,7 +160,7 @@ const stdioServerSchema = z
     credentials: z
       .array(envCredentialSchema)
       .optional()
-      .describe('Environment variables filled from org-provided secrets when the server is started.'),
+      .describe('Environment variables filled from org-provided or user-entered secrets when the server is started.'),
     ...commonServerFields,
   })
   .describe('A server Gatehouse starts on the laptop (the mcpServers command/args/env shape).');
@@ -120,7 +174,7 @@ const remoteServerSchema = z
     credentials: z
       .array(headerCredentialSchema)
       .optional()
-      .describe('Headers filled from org-provided secrets on every request.'),
+      .describe('Headers filled from org-provided or user-entered secrets on every request.'),
     ...commonServerFields,
   })
   .describe('A server reached over the network (the mcpServers url/headers shape).');
@@ -210,3 +264,5 @@ export type ClaimMatch = z.infer<typeof claimMatchSchema>;
 export type ClaimNames = z.infer<typeof claimNamesSchema>;
 export type ServerMode = z.infer<typeof serverModeSchema>;
 export type AuditLevel = z.infer<typeof auditLevelSchema>;
+export type HeaderCredential = z.infer<typeof headerCredentialSchema>;
+export type EnvCredential = z.infer<typeof envCredentialSchema>;

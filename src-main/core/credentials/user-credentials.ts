@@ -1,0 +1,77 @@
+import type { SecretStore } from '../secrets/index.ts';
+import { USER_CREDENTIAL_INDEX, userCredentialKey } from './store-keys.ts';
+
+export type UserCredentialEntry = { server: string; name: string };
+
+/**
+ * Values the user typed into the window, one per (server, header or variable name), kept only in
+ * the secret store. Operations run one at a time so the index always matches the entries.
+ */
+export class UserCredentialStore {
+  private readonly store: SecretStore;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(store: SecretStore) {
+    this.store = store;
+  }
+
+  get(server: string, name: string): Promise<string | undefined> {
+    return this.store.get(userCredentialKey(server, name));
+  }
+
+  async entries(): Promise<UserCredentialEntry[]> {
+    const text = await this.store.get(USER_CREDENTIAL_INDEX);
+    if (!text) return [];
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      return Array.isArray(parsed) ? parsed.filter(isEntry) : [];
+    } catch {
+      return []; // a damaged index only loses the list; the next set writes a fresh one
+    }
+  }
+
+  set(server: string, name: string, value: string): Promise<void> {
+    return this.serial(async () => {
+      await this.store.set(userCredentialKey(server, name), value);
+      const entries = await this.entries();
+      if (!entries.some((e) => e.server === server && e.name === name)) {
+        await this.writeIndex([...entries, { server, name }]);
+      }
+    });
+  }
+
+  clear(server: string, name: string): Promise<void> {
+    return this.serial(async () => {
+      await this.store.delete(userCredentialKey(server, name));
+      const entries = await this.entries();
+      await this.writeIndex(entries.filter((e) => !(e.server === server && e.name === name)));
+    });
+  }
+
+  /** Deletes every entry of the servers `which` selects; returns the servers that lost one. */
+  clearWhere(which: (server: string) => boolean): Promise<string[]> {
+    return this.serial(async () => {
+      const entries = await this.entries();
+      const gone = entries.filter((e) => which(e.server));
+      for (const entry of gone) await this.store.delete(userCredentialKey(entry.server, entry.name));
+      if (gone.length > 0) await this.writeIndex(entries.filter((e) => !which(e.server)));
+      return [...new Set(gone.map((e) => e.server))];
+    });
+  }
+
+  private async writeIndex(entries: UserCredentialEntry[]): Promise<void> {
+    if (entries.length === 0) await this.store.delete(USER_CREDENTIAL_INDEX);
+    else await this.store.set(USER_CREDENTIAL_INDEX, JSON.stringify(entries));
+  }
+
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function isEntry(value: unknown): value is UserCredentialEntry {
+  const entry = value as UserCredentialEntry;
+  return typeof entry?.server === 'string' && typeof entry.name === 'string';
+}
