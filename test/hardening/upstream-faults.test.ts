@@ -63,12 +63,9 @@ describe('a remote upstream that fails', () => {
 
     await gw.gateway.audit.flush();
     const records = (await gw.gateway.audit.query({ server: 'remote' })).records;
-    const byTool = Object.fromEntries(records.filter((r) => r.method === 'tools/call').map((r) => [r.name, r]));
-    console.log(
-      Object.values(byTool)
-        .map((r) => `${r.name}: ${r.outcome} (${r.error ?? ''})`)
-        .join('\n'),
-    );
+    const calls = records.filter((r) => r.method === 'tools/call');
+    console.log(calls.map((r) => `${r.name}: ${r.outcome} (${r.error ?? ''})`).join('\n'));
+    const byTool = Object.fromEntries(calls.map((r) => [r.name, r]));
     expect(byTool.drop?.outcome).toBe('upstream_error');
     expect(byTool.fail500?.outcome).toBe('upstream_error');
     expect(byTool.stall?.outcome).toBe('timeout');

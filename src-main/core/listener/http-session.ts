@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isResponse, type JsonRpcMessage, type RequestId } from '../jsonrpc/messages.ts';
+import { serializeJsonRpc } from '../jsonrpc/raw-json.ts';
 import type { DownstreamChannel, DownstreamSession } from '../router/index.ts';
 
 const SSE_HEADERS = {
@@ -13,8 +14,28 @@ const KEEPALIVE_MS = 15_000;
 // are dropped (responses never are). Found by test/hardening/upstream-faults.test.ts.
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
-function sseFrame(message: JsonRpcMessage): string {
-  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+/**
+ * The JSON of a message. One that cannot be serialised (a hostile server's result nested 100 000
+ * deep overflows JSON.stringify) becomes an error for its request, so the call ends instead of
+ * hanging; such a notification is dropped. Found by test/hardening/hostile-input.test.ts.
+ */
+function serialize(message: JsonRpcMessage): string | undefined {
+  try {
+    // A response passed through keeps the upstream's text, id spliced (jsonrpc/raw-json.ts);
+    // single-line, so the same text fits a JSON body and an SSE data line.
+    return serializeJsonRpc(message, { singleLine: true });
+  } catch {
+    if (!isResponse(message) || message.id === null) return undefined;
+    const error = {
+      code: -32603,
+      message: 'The server answered with a message Gatehouse cannot forward (nested too deeply). Tell its maintainer.',
+    };
+    return JSON.stringify({ jsonrpc: '2.0', id: message.id, error });
+  }
+}
+
+function sseFrame(json: string): string {
+  return `event: message\ndata: ${json}\n\n`;
 }
 
 /**
@@ -43,10 +64,10 @@ class ResponseSlot {
   deliver(message: JsonRpcMessage): void {
     if (!this.open) return;
     const final = isResponse(message) && message.id !== null && this.remaining.delete(message.id);
+    const json = serialize(message);
     if (this.mode === 'pending' && final && this.remaining.size === 0 && !this.batched) {
       this.mode = 'done';
-      const body = JSON.stringify(message);
-      this.res.writeHead(200, { ...this.headers, 'content-type': 'application/json' }).end(body);
+      this.res.writeHead(200, { ...this.headers, 'content-type': 'application/json' }).end(json);
       return;
     }
     if (!final && this.mode === 'sse' && this.res.writableLength > MAX_UNSENT_BYTES) return;
@@ -55,7 +76,7 @@ class ResponseSlot {
       this.res.writeHead(200, { ...this.headers, ...SSE_HEADERS });
       this.res.flushHeaders();
     }
-    this.res.write(sseFrame(message));
+    if (json !== undefined) this.res.write(sseFrame(json));
     if (this.remaining.size === 0) {
       this.mode = 'done';
       this.res.end();
@@ -111,7 +132,9 @@ export class HttpSession implements DownstreamChannel {
     }
     // Unrelated (or its request stream is gone): the standalone stream, if the client opened one.
     const stream = this.standalone;
-    if (stream && !stream.destroyed && stream.writableLength <= MAX_UNSENT_BYTES) stream.write(sseFrame(message));
+    if (!stream || stream.destroyed || stream.writableLength > MAX_UNSENT_BYTES) return;
+    const json = serialize(message);
+    if (json !== undefined) stream.write(sseFrame(json));
   }
 
   openStandalone(res: ServerResponse, headers: Record<string, string>): void {

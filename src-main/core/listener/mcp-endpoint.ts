@@ -4,6 +4,11 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js'
 import { envelopeProblem, ErrorCode, isRequest, type JsonRpcMessage, type RequestId } from '../jsonrpc/messages.ts';
 import type { Router, Scope } from '../router/index.ts';
 import { HttpSession } from './http-session.ts';
+import { nestedDeeperThan } from './nesting.ts';
+
+// Deep enough for any real tool argument; deeper messages would overflow JSON.stringify on the way
+// upstream (found by test/hardening/hostile-input.test.ts: 100 000-deep arguments).
+const MAX_NESTING = 1000;
 
 export type EndpointLimits = { maxBodyBytes: number; idleSessionMs: number; maxSessions: number };
 
@@ -168,6 +173,14 @@ export class McpEndpoint {
         400,
         ErrorCode.ParseError,
         `Parse error: the body is not valid JSON (${(error as Error).message}).`,
+      );
+    }
+    if (nestedDeeperThan(text, MAX_NESTING)) {
+      return sendJsonError(
+        res,
+        400,
+        ErrorCode.InvalidRequest,
+        `Invalid Request: the message is nested more than ${MAX_NESTING} levels deep.`,
       );
     }
     const isBatch = Array.isArray(body);

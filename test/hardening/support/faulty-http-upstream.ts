@@ -5,13 +5,14 @@
 //   drop       destroys the socket mid-call (connection reset)
 //   fail500    answers HTTP 500 with an HTML error page
 //   stall      never answers
+//   deep       answers a result nested 100 000 levels deep (a hostile or broken server)
 // Every tools/call is counted per tool, so a test can prove a call never reached the server.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 type Message = { jsonrpc: '2.0'; id?: number | string; method: string; params?: Record<string, unknown> };
 
-const TOOLS = ['echo', 'headers', 'drop', 'fail500', 'stall'].map((name) => ({
+const TOOLS = ['echo', 'headers', 'drop', 'fail500', 'stall', 'deep'].map((name) => ({
   name,
   description: `fault fixture: ${name}`,
   inputSchema: { type: 'object', properties: { message: { type: 'string' } } },
@@ -65,6 +66,12 @@ export async function startFaultyUpstream(): Promise<FaultyUpstream> {
       if (name === 'drop') return req.socket.destroy();
       if (name === 'fail500') {
         res.writeHead(500, { 'content-type': 'text/html' }).end('<html><body>Internal Server Error</body></html>');
+        return;
+      }
+      if (name === 'deep') {
+        const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(`{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":{"content":[],"deep":${deep}}}`);
         return;
       }
       stalled.add(res); // stall: held open until close()
