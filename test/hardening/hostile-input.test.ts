@@ -306,6 +306,7 @@ describe('hostile input to the listener', () => {
         body: JSON.stringify({ jsonrpc: '2.0', id: 'deep', method: 'tools/call', params: { name: 'remote__deep' } }),
       });
       // Regression: serialising it for the client threw, and the call hung for ever.
+      console.log('DEBUG', fromServer.status, fromServer.body.slice(0, 300));
       expectWellFormed(fromServer);
       expect(JSON.parse(fromServer.body).error).toMatchObject({ code: -32603, message: /nested too deeply/ });
       await stillServes();
