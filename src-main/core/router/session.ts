@@ -233,7 +233,8 @@ export class DownstreamSession {
       named && name !== undefined
         ? this.router.access.item(server, named.kind, name, this.who)
         : this.router.access.server(server, this.who);
-    // What the audit log and the window learn, once the answer has gone out.
+    // What the audit log and the window learn, just before the answer goes out: the audit record is
+    // in the file before the client can see the answer (test/audit-gateway/crash.test.ts).
     const done = (
       outcome: Omit<RequestDone, 'session' | 'server' | 'method' | 'name' | 'params' | 'startedAt' | 'totalMs'>,
     ) =>
@@ -249,7 +250,6 @@ export class DownstreamSession {
       });
     if (!decision.allow) {
       const response = errorResponse(request.id, ErrorCode.PolicyDenied, decision.reason);
-      this.send(response);
       done({
         response,
         outcome: 'denied',
@@ -257,6 +257,7 @@ export class DownstreamSession {
         ...(decision.rule && { denyRule: decision.rule }),
         upstreamMs: 0,
       });
+      this.send(response);
       return;
     }
     const context: CallContext & { session: DownstreamSession; requestId: RequestId } = {
@@ -279,8 +280,8 @@ export class DownstreamSession {
         result: { content: [{ type: 'text', text: response.error.message }], isError: true },
       };
     }
-    if (response) this.send(response);
     done({ response, outcome: result.outcome, ...(error !== undefined && { error }), upstreamMs: result.upstreamMs });
+    if (response) this.send(response);
   }
 
   /** Hides what policy denies from a list the upstream returned. */
