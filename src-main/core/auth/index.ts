@@ -16,4 +16,6 @@ export type { AuthErrorCode } from './errors.ts';
 export { readSignInStatus } from './status.ts';
 export type { SignInStatus } from './status.ts';
 export { openInSystemBrowser } from './system-browser.ts';
+export { startLoopbackRedirect } from './loopback-redirect.ts';
+export type { LoopbackRedirect } from './loopback-redirect.ts';
 export type { SignedInUser } from './user.ts';

@@ -13,7 +13,7 @@ export type UserGatewayOptions = {
   homeDir: string;
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
-  /** Opened only in org mode (the tokens of the sign-in). */
+  /** The sign-in's tokens (org mode) and the user's tokens for remote servers (both modes). */
   openSecretStore: () => SecretStore;
   openBrowser: (url: string) => Promise<void>;
   fetch?: typeof fetch;
@@ -38,24 +38,26 @@ export async function startGatewayForUser(
     dataDir: options.dataDir,
   });
   for (const warning of org.warnings) options.log(`warning: ${warning}`);
-  const secretStore = org.mode === 'personal' ? undefined : options.openSecretStore();
+  const secretStore = options.openSecretStore();
   const storeWarning = secretStore?.describe().warning;
   if (storeWarning) options.log(`warning: ${storeWarning}`);
   const gateway = await createGateway({
     dataDir: options.dataDir,
     port: options.port,
     ...(configFile && { configFile }),
-    ...(org.mode !== 'personal' &&
-      secretStore && {
-        org: {
-          org: org.config,
-          secretStore,
-          openBrowser: options.openBrowser,
-          ...(options.fetch && { fetch: options.fetch }),
-          // Only ever effective for an IdP on this machine (the demo org); remote IdPs must use https.
-          allowInsecureHttp: true,
-        },
-      }),
+    // Personal mode too: a user's own remote server may ask for an OAuth sign-in.
+    secretStore,
+    openBrowser: options.openBrowser,
+    ...(org.mode !== 'personal' && {
+      org: {
+        org: org.config,
+        secretStore,
+        openBrowser: options.openBrowser,
+        ...(options.fetch && { fetch: options.fetch }),
+        // Only ever effective for an IdP on this machine (the demo org); remote IdPs must use https.
+        allowInsecureHttp: true,
+      },
+    }),
     orgUrl:
       org.mode === 'personal'
         ? { url: null, managed: false }

@@ -17,6 +17,8 @@ export type ServerLists = {
   prompts: Listed[];
   resources: Listed[];
   resourceTemplates: Listed[];
+  /** Stand-in lists of a server waiting for the user's consent (never cached). */
+  placeholder?: true;
 };
 
 export function configHash(config: unknown): string {

@@ -12,6 +12,7 @@ class SdkTransportAdapter implements UpstreamTransport {
   onmessage?: UpstreamTransport['onmessage'];
   onclose?: () => void;
   onerror?: (error: Error) => void;
+  onunauthorized?: UpstreamTransport['onunauthorized'];
   protected readonly inner: Transport;
 
   constructor(inner: Transport) {
@@ -61,12 +62,22 @@ export class StdioUpstream extends SdkTransportAdapter {
 
 /** A legacy HTTP+SSE server (protocol 2024-11-05). */
 export function createLegacySseUpstream(url: URL, headers: HeaderSource): UpstreamTransport {
-  const withHeaders: typeof fetch = async (input, init) => {
+  const once = async (input: Parameters<typeof fetch>[0], init: RequestInit | undefined) => {
+    const added = await headers();
     const merged = new Headers(init?.headers);
-    for (const [k, v] of Object.entries(await headers())) merged.set(k, v);
-    return fetch(input, { ...init, headers: merged });
+    for (const [k, v] of Object.entries(added)) merged.set(k, v);
+    return { response: await fetch(input, { ...init, headers: merged }), added };
   };
-  return new SdkTransportAdapter(
+  const withHeaders: typeof fetch = async (input, init) => {
+    const first = await once(input, init);
+    if (first.response.status !== 401 || !adapter.onunauthorized) return first.response;
+    // OAuth: one more try with refreshed credentials, else the handler's error is the answer.
+    await first.response.body?.cancel();
+    await adapter.onunauthorized(first.response.headers.get('www-authenticate') ?? undefined, first.added);
+    return (await once(input, init)).response;
+  };
+  const adapter = new SdkTransportAdapter(
     new SSEClientTransport(url, { fetch: withHeaders, eventSourceInit: { fetch: withHeaders } }),
   );
+  return adapter;
 }

@@ -17,6 +17,12 @@ export interface UpstreamTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   setProtocolVersion?(version: string): void;
+  /**
+   * Set by the pool for servers that may use OAuth: the server answered 401 to the headers sent.
+   * Resolves when fresh credentials are in place (the request is sent once more); rejects with the
+   * error to report (e.g. UpstreamError 'auth_required').
+   */
+  onunauthorized?: (wwwAuthenticate: string | undefined, sentHeaders: Record<string, string>) => Promise<void>;
   /** Recent stderr of a local server, for error messages. */
   recentStderr?(): string;
 }
