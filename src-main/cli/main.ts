@@ -25,6 +25,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'check a policy document (validate) or print its JSON Schema',
     load: () => import('./commands/policy.ts'),
   },
+  connect: { summary: 'sign in to a remote MCP server that asks for it', load: () => import('./commands/connect.ts') },
   'org-server': { summary: 'run the reference org policy server', load: () => import('./commands/org-server.ts') },
   audit: {
     summary: 'read the local audit log: tail, query, verify, export',

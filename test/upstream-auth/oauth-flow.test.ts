@@ -1,17 +1,20 @@
 // Per-user OAuth to a remote MCP server through the real gateway: consent tool error, headless
 // consent, calls, silent refresh (ahead of expiry and after a 401, single-flight), revocation at
 // the AS, disconnect, and a scan that finds no token anywhere the gateway writes or logs.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDirIn } from '../../src-main/core/audit/index.ts';
 import { browseHeadless } from '../../src-main/demo/headless-browser.ts';
 import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
-import { connect, startGateway, tempDir, type RunningGateway } from '../support/gateway-harness.ts';
+import { connect, NODE, ROOT, startGateway, tempDir, type RunningGateway } from '../support/gateway-harness.ts';
 import { startProtectedServer, type ProtectedServer } from './support/protected-server.ts';
 
 const TTL_SECONDS = 3;
+const run = promisify(execFile);
 
 type CallResult = { isError?: boolean; content: { type: string; text: string }[] };
 
@@ -144,13 +147,16 @@ describe('OAuth to a remote MCP server (personal mode)', () => {
     expect(await connection()).toMatchObject({ state: 'needs-consent' });
   });
 
-  it('disconnect revokes at the AS and deletes the tokens', async () => {
-    await running.gateway.api.connectServer({ server: 'notes' });
-    await expect.poll(async () => (await connection())?.state, { timeout: 5000 }).toBe('connected');
+  it('gatehouse connect reconnects, --list shows it, --disconnect revokes at the AS and deletes the tokens', async () => {
+    const cli = (...args: string[]) =>
+      gatehouse([...args, '--port', String(running.gateway.port), '--data-dir', running.dataDir]);
+    const connected = await cli('connect', 'notes', '--wait', '10');
+    expect(connected.stdout).toContain('Connected notes as alice@example.test');
     expect((await call('notes__whoami')).isError).toBeFalsy();
+    expect((await cli('connect', '--list')).stdout).toMatch(/^notes: connected as alice@example\.test, token until /m);
     const grant = (await storedGrant())!;
-    const { revoked } = await running.gateway.api.disconnectServer({ server: 'notes' });
-    expect(revoked).toBe(true);
+    const disconnected = await cli('connect', '--disconnect', 'notes');
+    expect(disconnected.stdout).toContain('Disconnected notes; its tokens were revoked');
     expect(await upstream.isKnownRefreshToken(grant.refreshToken!)).toBe(false);
     const left = await secrets();
     expect(Object.keys(left).filter((k) => k.startsWith('upstream-oauth:'))).toEqual([]);
@@ -175,6 +181,11 @@ describe('OAuth to a remote MCP server (personal mode)', () => {
     }
   });
 });
+
+async function gatehouse(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const { stdout, stderr } = await run(NODE, [path.join(ROOT, 'src-main/cli/main.ts'), ...args], { timeout: 20_000 });
+  return { stdout, stderr };
+}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
