@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSseParser, type SseEvent } from '../../src-main/core/upstream/sse-parser.ts';
 
@@ -25,5 +26,39 @@ describe('the SSE parser the upstream transport reads with', () => {
 
   it('ignores comments (keep-alives) and blocks without data', () => {
     expect(parse(': keepalive\n\n', 'event: ping\n\n', 'data: y\n\n')).toEqual([{ event: 'message', data: 'y' }]);
+  });
+
+  it('gives the same events however the stream is cut into chunks (CR, LF and CRLF, split anywhere)', () => {
+    const lineEnd = fc.constantFrom('\n', '\r', '\r\n');
+    const field = fc.tuple(fc.constantFrom('data', 'event', 'id', ': comment', 'data'), fc.string({ maxLength: 30 }));
+    const stream = fc
+      .array(fc.tuple(fc.array(field, { maxLength: 4 }), lineEnd, lineEnd), { maxLength: 8 })
+      .map((events) =>
+        events
+          .map(
+            ([fields, end, blank]) =>
+              `${fields.map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, '')}${end}`).join('')}${blank}`,
+          )
+          .join(''),
+      );
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 10 }), (text, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...points].map((from, i) => text.slice(from, [...points, text.length][i]));
+        expect(parse(...chunks)).toEqual(parse(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads a 1 MB event fed in 1 KB chunks in linear time', () => {
+    const big = `data: ${'x'.repeat(1024 * 1024)}\n\n`;
+    const chunks = Array.from({ length: Math.ceil(big.length / 1024) }, (_, i) => big.slice(i * 1024, (i + 1) * 1024));
+    const started = performance.now();
+    const events = parse(...chunks);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data.length).toBe(1024 * 1024);
+    // Re-scanning the buffer per chunk takes seconds here (1025 chunks x up to 1 MB).
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });
