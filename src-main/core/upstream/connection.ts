@@ -10,6 +10,7 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../jsonrpc/messages.ts';
+import { withResponseId } from '../jsonrpc/raw-json.ts';
 import { UpstreamError } from './errors.ts';
 import type { UpstreamTransport } from './transport.ts';
 
@@ -341,7 +342,7 @@ export class UpstreamConnection {
       const id = (message as JsonRpcResponse).id;
       const entry = id === null ? undefined : this.pending.get(id);
       if (!entry || id === null) return;
-      const response = { ...(message as JsonRpcResponse), id: entry.originalId } as JsonRpcResponse;
+      const response = withResponseId(message as JsonRpcResponse, entry.originalId);
       this.settle(id, { response, outcome: 'error' in response ? 'error' : 'ok' });
       return;
     }

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { JsonRpcMessage, RequestId } from '../jsonrpc/messages.ts';
+import { parseJsonRpcText } from '../jsonrpc/raw-json.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { UpstreamTransport } from './transport.ts';
 
@@ -101,7 +102,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (type.includes('text/event-stream')) {
       void this.readSse(response, requestId);
     } else if (type.includes('application/json')) {
-      const body = JSON.parse(await readText(response)) as JsonRpcMessage | JsonRpcMessage[];
+      const body = parseJsonRpcText(await readText(response)) as JsonRpcMessage | JsonRpcMessage[];
       for (const m of Array.isArray(body) ? body : [body]) this.onmessage?.(m, requestId);
     } else {
       response.resume();
@@ -128,7 +129,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       if (event.event !== 'message' || event.data === '') return;
       let message: JsonRpcMessage;
       try {
-        message = JSON.parse(event.data) as JsonRpcMessage;
+        message = parseJsonRpcText(event.data) as JsonRpcMessage;
       } catch (cause) {
         this.onerror?.(new Error(`the server sent an event that is not JSON: ${event.data.slice(0, 200)}`, { cause }));
         return;
