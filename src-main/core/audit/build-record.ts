@@ -1,7 +1,7 @@
 import type { AuditContentItem, AuditRecord, AuditRecordInput, AuditResultSummary, RedactionLevel } from './record.ts';
 import { AUDIT_SCHEMA_VERSION } from './record.ts';
 import type { RedactionRules } from './redaction.ts';
-import { maskText, redactValue, truncate } from './redaction.ts';
+import { maskAndTruncate, maskText, redactValue, truncate } from './redaction.ts';
 
 /** A record before its hash is known: everything except `hash`. */
 export type UnhashedRecord = Omit<AuditRecord, 'hash'>;
@@ -129,7 +129,10 @@ function summarizeItem(item: unknown, level: RedactionLevel, rules: RedactionRul
   if (typeof source.text === 'string') {
     size = source.text.length;
     if (level === 'redacted' || level === 'full') {
-      text = truncate(level === 'full' ? source.text : maskText(source.text, rules), rules.maxTextChars);
+      text =
+        level === 'full'
+          ? truncate(source.text, rules.maxTextChars)
+          : maskAndTruncate(source.text, rules, rules.maxTextChars);
     }
   } else {
     const data = typeof source.blob === 'string' ? source.blob : typeof source.data === 'string' ? source.data : '';

@@ -201,6 +201,30 @@ export function truncate(text: string, max: number): { text: string; truncated: 
 }
 
 /**
+ * Characters past the cut that are still masked, so that a secret crossing the cut is recognised
+ * and masked as a whole (tokens, API keys, JWTs up to this length; a private key block is masked
+ * to the end of what is kept whatever its length).
+ */
+const MASK_MARGIN_CHARS = 4096;
+
+/**
+ * maskText then truncate, masking only what can be kept (plus a margin): a 100 KB tool result
+ * is cut to a few KB anyway, and the secret patterns over all of it cost a millisecond per call.
+ */
+export function maskAndTruncate(
+  text: string,
+  rules: RedactionRules,
+  max: number,
+): { text: string; truncated: boolean } {
+  if (text.length <= max + MASK_MARGIN_CHARS) return truncate(maskText(text, rules), max);
+  const masked = maskText(text.slice(0, max + MASK_MARGIN_CHARS), rules);
+  // Masks shortened the part below the cut: what is kept reaches further into the text.
+  if (masked.length <= max) return truncate(maskText(text, rules), max);
+  const more = masked.length - max + (text.length - max - MASK_MARGIN_CHARS);
+  return { text: `${masked.slice(0, max)}…[${more} more characters]`, truncated: true };
+}
+
+/**
  * A JSON copy of `value` at `level`: undefined at none, keys and types at shape, masked values at
  * redacted, everything at full. Always a fresh plain-JSON copy (dates as strings, functions and
  * undefined dropped), so later changes by the caller cannot alter what was hashed.
@@ -225,8 +249,9 @@ export function redactValue(value: unknown, level: RedactionLevel, rules: Redact
 
 function copyJson(value: unknown, depth: number, rules: RedactionRules, masking: boolean): unknown {
   if (typeof value === 'string') {
-    const masked = masking ? maskText(value, rules) : value;
-    return truncate(masked, rules.maxStringChars).text;
+    return masking
+      ? maskAndTruncate(value, rules, rules.maxStringChars).text
+      : truncate(value, rules.maxStringChars).text;
   }
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'boolean' || value === null) return value;

@@ -1,4 +1,5 @@
 import type { AuditLog, AuditOutcome, AuditRecordInput, RedactionConfig, RedactionLevel } from '../audit/index.ts';
+import { jsonRpcByteLength } from '../jsonrpc/raw-json.ts';
 import type { OrgMode } from '../org/index.ts';
 import type { PolicyDocument } from '../policy/index.ts';
 import type { RequestDone } from '../router/index.ts';
@@ -46,7 +47,8 @@ function toRecord(done: RequestDone, org: OrgMode | undefined): AuditRecordInput
     totalMs: done.totalMs,
     upstreamMs: done.upstreamMs,
     bytesIn: byteLength(done.params),
-    bytesOut: byteLength(response),
+    // A passed-through response's size comes from the text it goes out as, not a second JSON.stringify.
+    bytesOut: jsonRpcByteLength(response),
     ...(org?.status().policy?.version && { policyVersion: org.status().policy!.version! }),
   };
 }
