@@ -7,6 +7,7 @@ import type { JWTPayload } from 'jose';
 import type { OrgConfig } from '../core/policy/index.ts';
 import { createEventHub } from './event-hub.ts';
 import { createPolicySource } from './policy-source.ts';
+import { readSecretsFile, secretsForUser, watchSecretsFile } from './secrets.ts';
 import type { PolicySigningKey } from './signing-key.ts';
 import { createTokenVerifier } from './token-verifier.ts';
 import type { TokenVerifier } from './token-verifier.ts';
@@ -30,6 +31,11 @@ export type OrgServerOptions = {
   contact?: string;
   /** Base URL clients use to reach this server, for the discovery document. Default: http://<host>:<port>. */
   publicUrl?: string;
+  /**
+   * The org's secrets (`{ "<secretRef>": "<value>" }`), served at GET /policy/secrets to each user
+   * for the servers the policy allows them. Absent: no secret delivery (404).
+   */
+  secretsFile?: string;
   /** Handler for POST /audit (after token verification; the verified claims are in res.locals.claims). */
   auditHandler?: RequestHandler;
   heartbeatMs?: number;
@@ -89,6 +95,28 @@ export async function startOrgServer(
 
   app.get('/policy/events', authenticate, (req, res) => hub.handle(req, res));
 
+  const secretsFile = options.secretsFile;
+  if (secretsFile) {
+    app.get('/policy/secrets', authenticate, (_req, res) => {
+      const claims = res.locals.claims as JWTPayload;
+      readSecretsFile(secretsFile).then(
+        (secrets) => {
+          const served = source.select(claims);
+          res.set({ 'Cache-Control': 'no-store', Vary: 'Authorization' });
+          res.json({ secrets: secretsForUser(served.policy, claims, secrets) });
+        },
+        (error: Error) => {
+          logger.error(error.message);
+          res.status(503).json({ error: 'unavailable', message: 'The org secrets cannot be read right now.' });
+        },
+      );
+    });
+  }
+  // A changed secret reaches laptops like a changed policy: they fetch again on the push.
+  const unwatchSecrets = secretsFile
+    ? watchSecretsFile(secretsFile, () => hub.broadcast('changed', { at: new Date().toISOString() }))
+    : () => {};
+
   if (options.auditHandler) app.post('/audit', authenticate, options.auditHandler);
 
   const server = await listen(app, options.host ?? '127.0.0.1', options.port ?? 0);
@@ -107,6 +135,7 @@ export async function startOrgServer(
     },
     async close() {
       source.close();
+      unwatchSecrets();
       hub.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,5 @@
-export type OrgServerErrorCode = 'policy_invalid' | 'policy_unreadable' | 'sign_key_invalid' | 'issuer_unreachable';
+export type OrgServerErrorCode =
+  'policy_invalid' | 'policy_unreadable' | 'sign_key_invalid' | 'issuer_unreachable' | 'secrets_unreadable';
 
 export class OrgServerError extends Error {
   readonly code: OrgServerErrorCode;

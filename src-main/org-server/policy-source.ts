@@ -10,7 +10,7 @@ import {
   subjectMatches,
   validatePolicy,
 } from '../core/policy/index.ts';
-import type { ClaimMatch, ClaimNames, PolicyIssue, UserClaims } from '../core/policy/index.ts';
+import type { ClaimMatch, ClaimNames, PolicyDocument, PolicyIssue, UserClaims } from '../core/policy/index.ts';
 import { OrgServerError } from './errors.ts';
 import type { PolicySigningKey } from './signing-key.ts';
 
@@ -26,6 +26,8 @@ type ServedPolicy = {
   contentType: string;
   policyVersion: string;
   payloadHash: string;
+  /** The parsed document, for decisions the server makes itself (which secrets a user gets). */
+  policy: PolicyDocument;
 };
 
 // Prepared documents by payload hash: an unchanged document keeps its signature and ETag across
@@ -156,6 +158,7 @@ async function prepare(
     contentType: signingKey ? 'application/jose' : 'application/json; charset=utf-8',
     policyVersion: result.policy.policyVersion,
     payloadHash,
+    policy: result.policy,
   };
 }
 

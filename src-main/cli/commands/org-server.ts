@@ -18,6 +18,8 @@ Options:
   --port N             port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host HOST          address to bind (default 127.0.0.1)
   --sign-key FILE      sign documents with this private key (JWK or PKCS#8 PEM)
+  --secrets FILE       org secrets ({"<secretRef>": "<value>"}), each user gets those of their
+                       allowed servers at GET /policy/secrets
   --client-id ID       the Gatehouse app's OIDC client id, for the discovery document
   --jwks-uri URL       IdP keys (default: from the issuer's OpenID metadata)
   --public-url URL     base URL laptops use to reach this server (default http://HOST:PORT)
@@ -35,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'sign-key': { type: 'string' },
+      secrets: { type: 'string' },
       'client-id': { type: 'string' },
       'jwks-uri': { type: 'string' },
       'public-url': { type: 'string' },
@@ -62,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       port,
       host: values.host,
       signingKey,
+      secretsFile: values.secrets,
       clientId: values['client-id'],
       jwksUri: values['jwks-uri'],
       publicUrl: values['public-url'],

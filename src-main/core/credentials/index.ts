@@ -2,7 +2,9 @@
 // server by token exchange: resolved from the secret store when sent, never stored elsewhere.
 export { CredentialError } from './errors.ts';
 export type { CredentialErrorCode } from './errors.ts';
-export { OrgSecretSync, orgSecretsUrl } from './org-secrets.ts';
+export { credentialServer, OrgCredentials } from './org-credentials.ts';
+export type { OrgCredentialsOptions } from './org-credentials.ts';
+export { orgSecretsUrl } from './org-secrets.ts';
 export type { OrgSecretChange, OrgSecretSyncOptions } from './org-secrets.ts';
 export { secretRefsOf } from './requirements.ts';
 export type { CredentialRequirement } from './requirements.ts';

@@ -11,6 +11,8 @@ export type IdentityForwarding = {
   claimHeaders?: { email?: string; groups?: string; roles?: string; team?: string };
   /** `Authorization: Bearer <token>` issued by the IdP for this server (RFC 8707 resource / audience). */
   accessToken?: { audience?: string; resource?: string; scope?: string };
+  /** `Authorization: Bearer <token>` exchanged at the IdP for this server (RFC 8693); the caller adds it. */
+  tokenExchange?: { audience?: string; resource?: string; scope?: string };
   /** A header whose value tells the server the request came through Gatehouse. */
   sharedSecret?: { header: string; secretRef: string };
 };
@@ -42,7 +44,8 @@ export async function buildUpstreamHeaders(input: UpstreamHeadersInput): Promise
   const { user, forwarding } = input;
   const headers: Record<string, string> = {};
   if (!forwarding) return headers;
-  const needsUser = forwarding.claimsHeader || forwarding.claimHeaders || forwarding.accessToken;
+  const needsUser =
+    forwarding.claimsHeader || forwarding.claimHeaders || forwarding.accessToken || forwarding.tokenExchange;
   if (needsUser && !user) {
     throw new IdentityError(
       'identity_unavailable',
@@ -87,7 +90,7 @@ export function identityHeaderNames(forwarding: IdentityForwarding | undefined):
     forwarding.claimsHeader?.name,
     ...Object.values(forwarding.claimHeaders ?? {}),
     forwarding.sharedSecret?.header,
-    forwarding.accessToken && 'Authorization',
+    (forwarding.accessToken || forwarding.tokenExchange) && 'Authorization',
   ];
   return names.filter((name): name is string => typeof name === 'string');
 }

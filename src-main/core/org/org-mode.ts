@@ -1,5 +1,6 @@
 import type { ServerConfig } from '../config/index.ts';
 import { createAuthClient, type AuthClient, type SignedInUser } from '../auth/index.ts';
+import { credentialServer, OrgCredentials, type CredentialServer } from '../credentials/index.ts';
 import { buildUpstreamHeaders, resourcesToRequest } from '../identity/index.ts';
 import {
   clearPolicyCache,
@@ -51,6 +52,8 @@ export type OrgStatus = {
  */
 export class OrgMode implements AccessControl {
   readonly auth: AuthClient;
+  /** Org-provided and user-entered upstream credentials, and tokens exchanged per server. */
+  readonly credentials: OrgCredentials;
   private readonly deps: OrgModeDeps;
   private sync: PolicySync | undefined;
   private user: SignedInUser | undefined;
@@ -59,6 +62,7 @@ export class OrgMode implements AccessControl {
   /** The last policy seen, kept after sign-out so its servers stay listed (off, with the reason). */
   private lastPolicy: PolicyDocument | undefined;
   private signingIn = false;
+  private signingOut: Promise<void> | undefined;
   private watch: NodeJS.Timeout | undefined;
 
   constructor(deps: OrgModeDeps) {
@@ -75,6 +79,16 @@ export class OrgMode implements AccessControl {
       ...(deps.org.scopes && { scope: ['openid', ...deps.org.scopes.filter((s) => s !== 'openid')].join(' ') }),
       // Tokens for the policy endpoint and every server that gets the user's token, asked for at sign-in.
       resources: () => this.resourcesForSignIn(),
+    });
+    this.credentials = new OrgCredentials({
+      store: deps.secretStore,
+      policyEndpoint: deps.org.policyEndpoint,
+      getOrgServerToken: () =>
+        this.auth.getAccessToken(deps.org.policyResource ? { resource: deps.org.policyResource } : undefined),
+      exchange: (request) => this.auth.exchangeToken(request),
+      ...(deps.fetch && { fetch: deps.fetch }),
+      ...(deps.registerSecret && { registerSecret: deps.registerSecret }),
+      ...(deps.log && { log: deps.log }),
     });
     this.auth.onSessionChange((event) => {
       if (event.type === 'signed-out' || (event.type === 'refresh-failed' && event.sessionEnded)) void this.signedOut();
@@ -101,6 +115,10 @@ export class OrgMode implements AccessControl {
 
   private changed(): void {
     if (this.signingIn) return; // one change at the end of login(), not a burst of half-states
+    // Org secrets follow the policy: fetched again each time it is fetched or confirmed.
+    const policy = this.sync?.current();
+    const fetchedAt = this.sync?.status().fetchedAt;
+    if (this.user && policy && fetchedAt) this.credentials.policyConfirmed(`${this.user.sub}|${fetchedAt}`, policy);
     for (const listener of this.listeners) listener();
   }
 
@@ -112,6 +130,8 @@ export class OrgMode implements AccessControl {
   async start(): Promise<void> {
     this.user = await this.auth.currentUser();
     if (this.user) await this.startSync();
+    // Signed out while Gatehouse was not running (`gatehouse logout`): no org secret stays behind.
+    else await this.credentials.signedOut(new Set()).catch(() => {});
     this.watch = setInterval(() => void this.followStore(), STORE_WATCH_MS);
     this.watch.unref();
   }
@@ -156,12 +176,27 @@ export class OrgMode implements AccessControl {
     await this.signedOut();
   }
 
-  private async signedOut(): Promise<void> {
-    if (!this.user && !this.sync) return;
+  /**
+   * logout() and the session's own signed-out event both arrive here: the second caller waits for
+   * the same clean-up, so logout() returns only when credentials and the policy cache are gone.
+   */
+  private signedOut(): Promise<void> {
+    if (!this.user && !this.sync) return this.signingOut ?? Promise.resolve();
     this.user = undefined;
     const sync = this.sync;
     this.sync = undefined;
+    this.signingOut = this.forgetUser(sync).finally(() => {
+      this.signingOut = undefined;
+    });
+    return this.signingOut;
+  }
+
+  private async forgetUser(sync: PolicySync | undefined): Promise<void> {
     await sync?.stop();
+    // Org secrets and what the user entered for org servers leave with the user.
+    await this.credentials
+      .signedOut(this.policyServerNames)
+      .catch((error: Error) => this.deps.log?.(`org mode: could not delete credentials: ${error.message}`));
     // The next user of this laptop must not start from this user's policy.
     await clearPolicyCache(this.deps.dataDir).catch(() => {});
     // Org servers stop at once: nothing runs for a user who is not signed in.
@@ -273,13 +308,17 @@ export class OrgMode implements AccessControl {
     };
   }
 
-  /** Identity headers for one org server, computed per request (tokens are cached by the auth client). */
+  /**
+   * Identity and credential headers for one remote server, computed per request (tokens are cached
+   * by the auth client and the credentials). A missing credential stops the call with what to do.
+   */
   headersFor(server: ServerConfig): HeaderSource {
     return async () => {
       const policy = this.sync?.current();
       const entry = policy?.servers[server.name];
       const forwarding = entry && 'identity' in entry ? entry.identity : undefined;
-      if (!forwarding) return {};
+      const credentials = await this.credentials.upstream.headersFor(this.credentialServer(server));
+      if (!forwarding) return credentials;
       const headers = await buildUpstreamHeaders({
         user: this.user,
         forwarding,
@@ -293,8 +332,23 @@ export class OrgMode implements AccessControl {
         if (/^authorization$/i.test(name)) this.deps.registerSecret?.(value.replace(/^Bearer\s+/i, ''));
         else if (name === forwarding.sharedSecret?.header) this.deps.registerSecret?.(value);
       }
-      return headers;
+      // RFC 8693: the user's IdP token exchanged for one minted for this server (registered as a secret).
+      if (forwarding.tokenExchange) {
+        headers.Authorization = `Bearer ${await this.credentials.upstream.exchangedToken(forwarding.tokenExchange)}`;
+      }
+      return { ...credentials, ...headers };
     };
+  }
+
+  /** Secret environment variables for a stdio server, looked up each time it starts. */
+  secretEnvFor(server: ServerConfig): () => Promise<Record<string, string>> {
+    return () => this.credentials.upstream.envFor(this.credentialServer(server));
+  }
+
+  /** A server as the credentials see it: an org server with its policy entry, or the user's own. */
+  credentialServer(server: Pick<ServerConfig, 'name' | 'transport'>): CredentialServer {
+    const entry = this.policyServerNames.has(server.name) ? this.sync?.current()?.servers[server.name] : undefined;
+    return credentialServer(server.name, server.transport, entry);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,113 @@
+import type { PolicyDocument, PolicyServer } from '../policy/index.ts';
+import type { SecretStore } from '../secrets/index.ts';
+import { OrgSecretSync, orgSecretsUrl } from './org-secrets.ts';
+import { secretRefsOf } from './requirements.ts';
+import type { ExchangedToken, TokenExchangeRequest } from './token-exchange.ts';
+import { UpstreamCredentials, type CredentialServer, type CredentialStatus } from './upstream-credentials.ts';
+
+export type OrgCredentialsOptions = {
+  store: SecretStore;
+  policyEndpoint: string;
+  /** The user's token for the org server (the policy endpoint's resource). */
+  getOrgServerToken: () => Promise<string>;
+  exchange: (request: TokenExchangeRequest) => Promise<ExchangedToken>;
+  fetch?: typeof fetch;
+  registerSecret?: (value: string) => void;
+  log?: (line: string) => void;
+};
+
+/**
+ * Credentials in org mode: keeps the org-provided secrets in step with the policy (fetched each
+ * time the policy is fetched or confirmed, deleted at sign-out), holds the user-entered ones, and
+ * says which servers must restart when a value they use changed.
+ */
+export class OrgCredentials {
+  readonly upstream: UpstreamCredentials;
+  private readonly orgSecrets: OrgSecretSync;
+  private readonly options: OrgCredentialsOptions;
+  private readonly listeners = new Set<(servers: string[]) => void>();
+  private seen = '';
+
+  constructor(options: OrgCredentialsOptions) {
+    this.options = options;
+    this.orgSecrets = new OrgSecretSync({
+      store: options.store,
+      url: orgSecretsUrl(options.policyEndpoint),
+      getAccessToken: options.getOrgServerToken,
+      ...(options.fetch && { fetch: options.fetch }),
+      ...(options.registerSecret && { registerSecret: options.registerSecret }),
+      ...(options.log && { log: options.log }),
+    });
+    this.upstream = new UpstreamCredentials({
+      store: options.store,
+      orgSecrets: this.orgSecrets,
+      exchange: options.exchange,
+      ...(options.registerSecret && { registerSecret: options.registerSecret }),
+    });
+  }
+
+  /** Called with the servers whose credentials changed (they restart to pick the new values up). */
+  onChange(listener: (servers: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The policy in force was fetched or confirmed (`confirmation` differs each time): fetch the org
+   * secrets again. The org server sends only what this user may have, so a revoked server's
+   * secrets go away here. Starts at once (a server start waits for it), never throws.
+   */
+  policyConfirmed(confirmation: string, policy: PolicyDocument): void {
+    if (confirmation === this.seen) return;
+    this.seen = confirmation;
+    this.orgSecrets.refresh().then(
+      ({ changed }) => {
+        if (changed.length === 0) return;
+        const refs = new Set(changed);
+        this.emit(
+          Object.entries(policy.servers)
+            .filter(([, server]) => secretRefsOf(server).some((ref) => refs.has(ref)))
+            .map(([name]) => name),
+        );
+      },
+      (error: Error) => this.options.log?.(`org secrets: ${error.message}`),
+    );
+  }
+
+  /** Sign-out: org secrets, the user's values for org servers and exchanged tokens are deleted. */
+  async signedOut(orgServers: ReadonlySet<string>): Promise<void> {
+    this.seen = '';
+    this.upstream.forgetExchangedTokens();
+    await this.orgSecrets.clear();
+    const cleared = await this.upstream.user.clearWhere((server) => orgServers.has(server));
+    this.emit(cleared);
+  }
+
+  async set(server: CredentialServer, name: string, value: string): Promise<void> {
+    await this.upstream.set(server, name, value);
+    this.emit([server.name]);
+  }
+
+  async clear(server: CredentialServer, name: string): Promise<void> {
+    await this.upstream.clear(server, name);
+    this.emit([server.name]);
+  }
+
+  status(servers: readonly CredentialServer[]): Promise<CredentialStatus[]> {
+    return this.upstream.status(servers);
+  }
+
+  private emit(servers: string[]): void {
+    if (servers.length === 0) return;
+    for (const listener of this.listeners) listener(servers);
+  }
+}
+
+/** A server as the credentials see it, from the gateway's config and the policy entry (if any). */
+export function credentialServer(
+  name: string,
+  transport: 'stdio' | 'http' | 'sse',
+  policy: PolicyServer | undefined,
+): CredentialServer {
+  return { name, transport, ...(policy && { policy }) };
+}
