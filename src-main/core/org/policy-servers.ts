@@ -22,5 +22,7 @@ function toServerConfig(name: string, server: PolicyServer): ServerConfig {
     transport: server.type === 'sse' ? 'sse' : 'http',
     url: server.url,
     ...(server.headers && { headers: server.headers }),
+    // Read by the upstream OAuth module (src-main/core/upstream-auth): a client id / scopes set by the org.
+    ...(server.oauth && { oauth: server.oauth }),
   };
 }

@@ -68,7 +68,9 @@ export class GrantStore {
     return this.serial(async () => {
       await this.store.delete(PREFIX + server);
       const names = await this.names();
-      if (names.includes(server)) await this.store.set(INDEX_KEY, JSON.stringify(names.filter((n) => n !== server)));
+      const left = names.filter((n) => n !== server);
+      if (left.length === 0) await this.store.delete(INDEX_KEY);
+      else if (left.length < names.length) await this.store.set(INDEX_KEY, JSON.stringify(left));
     });
   }
 
