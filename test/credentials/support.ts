@@ -11,6 +11,12 @@ import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 import { startHeaderEcho, type HeaderEcho } from './fixtures/header-echo.ts';
 
+/** The stdio server whose `env` tool shows one variable of its environment. */
+export const ENV_SERVER = {
+  command: NODE,
+  args: [path.join(ROOT, 'test/credentials/fixtures/env-server.ts')],
+};
+
 export const SECRETS = {
   'linear-key': 'lin-SECRET-4f1c9a0e',
   'envy-token': 'env-SECRET-77ab31c2',
@@ -65,6 +71,7 @@ export async function startCredentialOrg(cleanups: (() => Promise<unknown>)[]): 
       issuedAt: new Date().toISOString(),
       contact: 'it-help@example.test',
       auditLevel: 'full',
+      allowPersonalServers: true,
       servers: {
         linear: { url: linear!.url, credentials: [{ header: 'X-Api-Key', secretRef: 'linear-key' }] },
         other: { url: other!.url },
@@ -73,8 +80,7 @@ export async function startCredentialOrg(cleanups: (() => Promise<unknown>)[]): 
           credentials: [{ header: 'X-Notes-Key', from: 'user', label: 'Notes API key', prefix: 'Key ' }],
         },
         envy: {
-          command: NODE,
-          args: [path.join(ROOT, 'test/credentials/fixtures/env-server.ts')],
+          ...ENV_SERVER,
           credentials: [{ env: 'ENVY_TOKEN', secretRef: 'envy-token' }],
         },
         hr: { url: other!.url, credentials: [{ header: 'X-Api-Key', secretRef: 'hr-key' }] },
@@ -117,26 +123,24 @@ export async function orgGateway(
   dataDir: string,
   logs: string[],
   cleanups: (() => Promise<unknown>)[],
+  personalServers: Record<string, unknown> = {},
 ): Promise<RunningGateway> {
-  const gw = await startGateway(
-    {},
-    {
-      dataDir,
-      log: (line) => logs.push(line),
+  const gw = await startGateway(personalServers, {
+    dataDir,
+    log: (line) => logs.push(line),
+    org: {
       org: {
-        org: {
-          orgName: 'Example Org',
-          issuer: org.idp.issuer,
-          clientId: org.idp.clientId,
-          policyEndpoint: `${org.orgServer.url}/policy`,
-          policyResource: POLICY_RESOURCE,
-        },
-        secretStore: new FileSecretStore({ dataDir }),
-        openBrowser: headlessBrowser().openBrowser,
-        allowInsecureHttp: true,
+        orgName: 'Example Org',
+        issuer: org.idp.issuer,
+        clientId: org.idp.clientId,
+        policyEndpoint: `${org.orgServer.url}/policy`,
+        policyResource: POLICY_RESOURCE,
       },
+      secretStore: new FileSecretStore({ dataDir }),
+      openBrowser: headlessBrowser().openBrowser,
+      allowInsecureHttp: true,
     },
-  );
+  });
   cleanups.push(() => gw.close());
   if (!(await gw.gateway.org!.auth.currentUser())) await gw.gateway.org!.login({ loginHint: 'alice' });
   await expect.poll(() => gw.gateway.pool.get('linear')?.enabled, { timeout: 10_000 }).toBe(true);
