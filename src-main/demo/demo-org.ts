@@ -6,7 +6,7 @@ import { WINDOW_CLIENT_ID, windowUrl } from '../core/api/index.ts';
 import { createAuditBatchHandler } from '../core/audit/index.ts';
 import { openInSystemBrowser, type SignedInUser } from '../core/auth/index.ts';
 import { createGateway, type Gateway } from '../core/gateway/index.ts';
-import { saveOrgUrl } from '../core/policy/index.ts';
+import { saveOrgUrl, type AuditSinkConfig } from '../core/policy/index.ts';
 import { openHeadlessSecretStore } from '../core/secrets/index.ts';
 import { startOrgServer, type RunningOrgServer } from '../org-server/index.ts';
 import { demoLayout, prepareDemoFiles, type DemoLayout } from './demo-files.ts';
@@ -35,6 +35,8 @@ export type DemoOrgOptions = {
   node?: string;
   /** Progress and problems, one line each (the gateway's own log included). */
   log?: (line: string) => void;
+  /** Audit sinks besides the org server's receiver, as a managed config would add (an OTLP collector). */
+  auditSinks?: AuditSinkConfig[];
 };
 
 export type DemoOrg = {
@@ -113,7 +115,7 @@ export async function startDemoOrg(options: DemoOrgOptions): Promise<DemoOrg> {
       dataDir: layout.dataDir,
       port: options.port,
       org: {
-        org: config,
+        org: options.auditSinks ? { ...config, auditSinks: options.auditSinks } : config,
         secretStore,
         openBrowser: demoBrowser(() => late.gateway?.org?.currentUser(), options.openSystemBrowser ?? true, log),
         allowInsecureHttp: true,

@@ -205,6 +205,12 @@ export function createInMemoryApi(): InMemoryApi {
       }
       return { records: page, nextCursor: index >= 0 ? String(index) : null };
     },
+    async getAuditMetrics() {
+      const since = new Date(Date.now() - 3_600_000).toISOString();
+      const stats = { calls: records.length, errors: 0, denials: 0, p50Ms: null, p95Ms: null, p99Ms: null };
+      const slice = { since, total: stats, servers: [] };
+      return { hour: slice, day: slice };
+    },
     async listClients() {
       return structuredClone(clients);
     },
@@ -278,6 +284,12 @@ export function createInMemoryApi(): InMemoryApi {
       };
       emit({ type: 'changed', topic: 'settings' });
       return { ...settings };
+    },
+    async startDemo() {
+      throw new ApiError('unsupported', 'No demo in the in-memory API.');
+    },
+    async stopDemo() {
+      throw new ApiError('unsupported', 'No demo in the in-memory API.');
     },
     subscribe(listener) {
       listeners.add(listener);

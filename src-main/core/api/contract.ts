@@ -31,6 +31,20 @@ const GatewayHealthSchema = z.object({
   message: z.string().optional(),
 });
 
+const AuditHealthSchema = z.object({
+  /** One line for the tray, e.g. "Last hour: 42 calls, 1 error, p95 120 ms". */
+  summary: z.string(),
+  /** Audit write errors and sink backlogs, shown before anything would be dropped; empty when all is well. */
+  warnings: z.array(z.string()),
+});
+
+const DemoStatusSchema = z.object({
+  /** The host can run the demo org (the Electron app; not `gatehouse serve`). */
+  available: z.boolean(),
+  /** The demo org is running in place of the user's own setup. */
+  active: z.boolean(),
+});
+
 const StatusSchema = z.object({
   /** The app version, shown in the window and the tray. */
   version: z.string(),
@@ -46,6 +60,8 @@ const StatusSchema = z.object({
   health: GatewayHealthSchema,
   /** Paused: the gateway refuses tool calls until resumed (tray menu "Pause"). */
   paused: z.boolean(),
+  audit: AuditHealthSchema.optional(),
+  demo: DemoStatusSchema.optional(),
 });
 
 // ---- servers and tools ----------------------------------------------------------------------
@@ -136,6 +152,32 @@ const AuditQuerySchema = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
 });
 
+const AuditStatsSchema = z.object({
+  calls: z.number().int().nonnegative(),
+  /** tool_error, upstream_error and timeout. */
+  errors: z.number().int().nonnegative(),
+  denials: z.number().int().nonnegative(),
+  /** Latency percentiles (ms) of calls that reached the server; null without any. */
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+});
+
+const AuditMetricsWindowSchema = z.object({
+  /** ISO time the window starts at. */
+  since: z.string(),
+  total: AuditStatsSchema,
+  servers: z.array(
+    z.object({
+      server: z.string(),
+      stats: AuditStatsSchema,
+      tools: z.array(z.object({ name: z.string(), stats: AuditStatsSchema })),
+    }),
+  ),
+});
+
+const AuditMetricsSchema = z.object({ hour: AuditMetricsWindowSchema, day: AuditMetricsWindowSchema });
+
 const AuditPageSchema = z.object({
   /** Newest first. */
   records: z.array(AuditRecordSchema),
@@ -208,6 +250,8 @@ const SettingsSchema = z.looseObject({
   orgUrlManaged: z.boolean(),
   /** How long the local audit log keeps records. */
   auditRetentionDays: z.number().int().min(1).max(3650),
+  /** Set by the org policy (`auditRetentionDays`); the window then shows it read-only. */
+  auditRetentionManaged: z.boolean().optional(),
 });
 
 /** https, or http to this machine only (a local policy server in demos and tests). */
@@ -243,6 +287,11 @@ export const gatewayMethods = {
     summary: "A server's tools and whether policy allows each",
   },
   queryAudit: { input: AuditQuerySchema, output: AuditPageSchema, summary: 'Audit records, newest first' },
+  getAuditMetrics: {
+    input: Empty,
+    output: AuditMetricsSchema,
+    summary: 'Calls, errors, denials and latency per server and tool, last hour and day',
+  },
   listClients: { input: Empty, output: z.array(ClientInfoSchema), summary: 'Detected AI clients' },
   previewClientChange: {
     input: z.object({ client: ClientIdSchema, action: ClientActionSchema }),
@@ -264,6 +313,8 @@ export const gatewayMethods = {
   setPaused: { input: z.object({ paused: z.boolean() }), output: StatusSchema, summary: 'Pause or resume tool calls' },
   getSettings: { input: Empty, output: SettingsSchema, summary: 'Gateway settings' },
   setSettings: { input: SettingsChangeSchema, output: SettingsSchema, summary: 'Change gateway settings' },
+  startDemo: { input: Empty, output: Empty, summary: 'Run the demo org in place of your own setup (app only)' },
+  stopDemo: { input: Empty, output: Empty, summary: 'Leave the demo org and go back to your own setup' },
 } as const satisfies Record<string, MethodSpec>;
 
 export type GatewayMethods = typeof gatewayMethods;
@@ -319,6 +370,8 @@ export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 export type AuditFilter = z.infer<typeof AuditFilterSchema>;
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
 export type AuditPage = z.infer<typeof AuditPageSchema>;
+export type AuditMetrics = z.infer<typeof AuditMetricsSchema>;
+export type AuditStats = z.infer<typeof AuditStatsSchema>;
 export type ClientInfo = z.infer<typeof ClientInfoSchema>;
 export type ClientState = z.infer<typeof ClientStateSchema>;
 export type ClientAction = z.infer<typeof ClientActionSchema>;

@@ -13,7 +13,8 @@ export type { AuditOutcome, AuditRecord, AuditRecordInput, RedactionLevel } from
 export { maskSecretsInText, MIN_SECRET_LENGTH, redact, redactionLevelFor } from './redaction.ts';
 export type { RedactionConfig } from './redaction.ts';
 export type { AuditFilter, AuditPage, AuditQuery } from './query.ts';
-export type { AuditMetrics, AuditStats } from './metrics.ts';
+export type { AuditMetrics, AuditMetricsWindow, AuditStats } from './metrics.ts';
+export { auditSummaryLine, auditWarnings } from './summary.ts';
 export type { VerifyResult } from './verify.ts';
 export { verifyAuditDir } from './verify.ts';
 export { CSV_COLUMNS, csvHeader, csvRow } from './export.ts';

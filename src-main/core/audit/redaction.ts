@@ -12,6 +12,7 @@ import type { RedactionLevel } from './record.ts';
 export type RedactionConfig = {
   /** Level for every server and tool not named below; `redacted` when absent. */
   level?: RedactionLevel;
+  /** Per server, and per tool of a server: a tool name or a glob (`delete_*`); the most specific wins. */
   servers?: Record<string, { level?: RedactionLevel; tools?: Record<string, RedactionLevel> }>;
   /** Extra regular expressions (JavaScript syntax) whose matches are masked at level `redacted`. */
   patterns?: string[];
@@ -32,8 +33,38 @@ const MAX_KNOWN_SECRETS = 1024;
 
 export function redactionLevelFor(config: RedactionConfig, server: string, name: string | undefined): RedactionLevel {
   const forServer = config.servers?.[server];
-  const forTool = name === undefined ? undefined : forServer?.tools?.[name];
+  const forTool = name === undefined || !forServer?.tools ? undefined : toolLevel(forServer.tools, name);
   return forTool ?? forServer?.level ?? config.level ?? DEFAULT_REDACTION_LEVEL;
+}
+
+/**
+ * A tool's own entry, else the most specific glob (`*` any run, `?` one character) that matches:
+ * the one with the most literal characters, so `delete_*` beats `*`.
+ */
+function toolLevel(tools: Record<string, RedactionLevel>, name: string): RedactionLevel | undefined {
+  const exact = tools[name];
+  if (exact) return exact;
+  let best: { literal: number; level: RedactionLevel } | undefined;
+  for (const [pattern, level] of Object.entries(tools)) {
+    if (!/[*?]/.test(pattern) || !globRegExp(pattern).test(name)) continue;
+    const literal = pattern.replace(/[*?]/g, '').length;
+    if (!best || literal > best.literal) best = { literal, level };
+  }
+  return best?.level;
+}
+
+const globs = new Map<string, RegExp>();
+function globRegExp(pattern: string): RegExp {
+  let regex = globs.get(pattern);
+  if (!regex) {
+    const source = Array.from(pattern, (char) =>
+      char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    ).join('');
+    regex = new RegExp(`^${source}$`, 'su');
+    if (globs.size >= 1000) globs.clear();
+    globs.set(pattern, regex);
+  }
+  return regex;
 }
 
 const mask = (kind: string): string => `[REDACTED:${kind}]`;

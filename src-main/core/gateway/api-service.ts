@@ -6,11 +6,12 @@ import {
   type ServerInfo,
   type Status,
 } from '../api/index.ts';
-import type { AuditLog, AuditOutcome } from '../audit/index.ts';
+import { auditSummaryLine, auditWarnings, type AuditLog, type AuditOutbox, type AuditOutcome } from '../audit/index.ts';
 import type { ClientConnections } from '../clients/index.ts';
 import { forgetOrgUrl, listServerAccess, saveOrgUrl } from '../policy/index.ts';
 import type { UpstreamEntry } from '../upstream/index.ts';
-import type { Gateway } from './create-gateway.ts';
+import { retentionDaysFor } from './audit-bridge.ts';
+import type { DemoHooks, Gateway } from './create-gateway.ts';
 import type { GatewaySettings } from './settings.ts';
 import { GATEHOUSE_VERSION } from './version.ts';
 
@@ -27,6 +28,10 @@ export type ApiServiceDeps = {
   dataDir: string;
   onChange(listener: (topic: ChangeTopic) => void): () => void;
   paused: { value: boolean };
+  /** The outboxes shipping to the org's audit sinks (none in personal mode). */
+  outboxes: () => readonly AuditOutbox[];
+  /** The host's way to run the demo org instead (the Electron app); absent elsewhere. */
+  demo?: DemoHooks;
 };
 
 /**
@@ -67,6 +72,24 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
               message: `${errors.map((e) => e.config.name).join(', ')} failed: ${errors[0]!.connection.lastError ?? 'unknown error'}`,
             },
       paused: deps.paused.value,
+      audit: {
+        summary: auditSummaryLine(audit.metrics()),
+        warnings: auditWarnings(
+          audit.status(),
+          deps.outboxes().map((outbox) => outbox.status()),
+        ),
+      },
+      demo: { available: deps.demo !== undefined, active: deps.demo?.active ?? false },
+    };
+  }
+
+  function settings() {
+    const policyDays = gateway.org?.currentPolicy()?.auditRetentionDays;
+    return {
+      orgUrl: deps.orgUrl,
+      orgUrlManaged: deps.orgUrlManaged,
+      auditRetentionDays: retentionDaysFor(gateway.org?.currentPolicy(), deps.settings.get().auditRetentionDays),
+      auditRetentionManaged: policyDays !== undefined,
     };
   }
 
@@ -158,6 +181,9 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
       });
       return { records: page.records, nextCursor: page.nextCursor };
     },
+    async getAuditMetrics() {
+      return audit.metrics();
+    },
     async listClients() {
       return clients.list();
     },
@@ -193,11 +219,7 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
       return status();
     },
     async getSettings() {
-      return {
-        orgUrl: deps.orgUrl,
-        orgUrlManaged: deps.orgUrlManaged,
-        auditRetentionDays: deps.settings.get().auditRetentionDays,
-      };
+      return settings();
     },
     async setSettings(change = {}) {
       if (change.orgUrl !== undefined) {
@@ -208,14 +230,29 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
         deps.orgUrl = change.orgUrl;
       }
       if (change.auditRetentionDays !== undefined) {
+        if (settings().auditRetentionManaged)
+          throw new ApiError(
+            'managed',
+            `Your organisation's policy keeps audit records for ${settings().auditRetentionDays} days; it cannot be changed here.`,
+          );
         await deps.settings.set({ auditRetentionDays: change.auditRetentionDays });
         await audit.setRetention({ maxAgeMs: change.auditRetentionDays * 86_400_000 });
       }
-      return {
-        orgUrl: deps.orgUrl,
-        orgUrlManaged: deps.orgUrlManaged,
-        auditRetentionDays: deps.settings.get().auditRetentionDays,
-      };
+      return settings();
+    },
+    async startDemo() {
+      if (!deps.demo)
+        throw new ApiError(
+          'unsupported',
+          'The demo org runs from the Gatehouse app; here, use `gatehouse serve --demo`.',
+        );
+      await deps.demo.start();
+      return {};
+    },
+    async stopDemo() {
+      if (!deps.demo) throw new ApiError('unsupported', 'The demo org runs from the Gatehouse app only.');
+      await deps.demo.stop();
+      return {};
     },
     subscribe(listener: GatewayEventListener) {
       const stopAudit = audit.subscribe((record) => listener({ type: 'audit', record }));

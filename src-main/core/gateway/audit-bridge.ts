@@ -1,15 +1,27 @@
-import type { AuditLog, AuditOutcome, AuditRecordInput, RedactionConfig, RedactionLevel } from '../audit/index.ts';
+import {
+  AuditSinkError,
+  createHttpsBatchSink,
+  createOtlpLogSink,
+  createOutbox,
+  type AuditLog,
+  type AuditOutbox,
+  type AuditOutcome,
+  type AuditRecordInput,
+  type AuditSink,
+  type RedactionConfig,
+  type RedactionLevel,
+} from '../audit/index.ts';
 import { jsonRpcByteLength } from '../jsonrpc/raw-json.ts';
 import type { OrgMode } from '../org/index.ts';
-import type { PolicyDocument } from '../policy/index.ts';
+import { auditSinksOf, type AuditSinkConfig, type OrgConfig, type PolicyDocument } from '../policy/index.ts';
 import type { RequestDone } from '../router/index.ts';
+import type { SecretStore } from '../secrets/index.ts';
 
 /**
- * Turns what the router reports into audit records. The router reports once the response went
- * out, so the append (redact, hash, enqueue; no I/O) never adds to that call's latency. It runs in
- * the same turn, not a later one, and the log hands the line to the OS right after: a call whose
- * answer the client saw has its record in the file even if the gateway is killed a moment later
- * (test/audit-gateway/crash.test.ts).
+ * Turns what the router reports into audit records. The router reports just before the response
+ * goes out, and `append` returns once the line is in the file (one write(2) into the page cache,
+ * microseconds; fsync stays on its timer): a call whose answer the client saw has its record even
+ * if the gateway is killed right after (test/audit-gateway/crash.test.ts).
  */
 export function auditRequests(audit: AuditLog, org: OrgMode | undefined): (done: RequestDone) => void {
   return (done) => {
@@ -53,7 +65,7 @@ function toRecord(done: RequestDone, org: OrgMode | undefined): AuditRecordInput
   };
 }
 
-/** Size on the wire (as JSON); measured here, after the response, not on the request path. */
+/** Size on the wire (as JSON). */
 function byteLength(value: unknown): number {
   return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
@@ -80,7 +92,84 @@ export function redactionFromPolicy(policy: PolicyDocument | undefined): Redacti
   if (!policy) return { level: 'redacted' };
   const servers: NonNullable<RedactionConfig['servers']> = {};
   for (const [name, server] of Object.entries(policy.servers)) {
-    if (server.auditLevel) servers[name] = { level: POLICY_LEVEL[server.auditLevel] ?? 'none' };
+    const tools = Object.entries(server.auditTools ?? {}).map(([tool, level]) => [tool, POLICY_LEVEL[level] ?? 'none']);
+    if (!server.auditLevel && tools.length === 0) continue;
+    servers[name] = {
+      ...(server.auditLevel && { level: POLICY_LEVEL[server.auditLevel] ?? 'none' }),
+      ...(tools.length > 0 && { tools: Object.fromEntries(tools) as Record<string, RedactionLevel> }),
+    };
   }
   return { level: POLICY_LEVEL[policy.auditLevel ?? 'metadata'] ?? 'none', servers };
+}
+
+/** Days the log keeps records: the org policy's `auditRetentionDays` when it sets one, else the user's setting. */
+export function retentionDaysFor(policy: PolicyDocument | undefined, userDays: number): number {
+  return policy?.auditRetentionDays ?? userDays;
+}
+
+export type OrgAuditShippingDeps = {
+  audit: AuditLog;
+  org: OrgMode;
+  config: OrgConfig;
+  secretStore: SecretStore;
+  fetch?: typeof fetch;
+  log?: (line: string) => void;
+};
+
+/**
+ * One outbox per sink the org config names (HTTPS batches, OTLP/HTTP logs, or both): records ship
+ * from the durable log at least once, with ids for dedup; while signed out or offline they wait on
+ * disk. A sink that cannot start is logged and skipped; the others still ship.
+ */
+export async function startOrgAuditShipping(deps: OrgAuditShippingDeps): Promise<AuditOutbox[]> {
+  const outboxes: AuditOutbox[] = [];
+  for (const config of auditSinksOf(deps.config)) {
+    try {
+      outboxes.push(await createOutbox({ log: deps.audit, sink: sinkFor(config, deps) }));
+    } catch (error) {
+      deps.log?.(`audit sink ${config.url} disabled: ${(error as Error).message}`);
+    }
+  }
+  return outboxes;
+}
+
+function sinkFor(config: AuditSinkConfig, deps: OrgAuditShippingDeps): AuditSink {
+  if (config.type === 'https') {
+    const resource = deps.config.policyResource;
+    return createHttpsBatchSink({
+      url: config.url,
+      // The user's token, as for the policy endpoint (audience policyResource): the receiver knows who sent what.
+      token: async () =>
+        deps.org.currentUser() ? deps.org.auth.getAccessToken(resource ? { resource } : undefined) : undefined,
+      ...(deps.fetch && { fetch: deps.fetch }),
+    });
+  }
+  return createOtlpLogSink({
+    url: config.url,
+    ...(config.headers && { headers: () => otlpHeaders(config.headers!, deps) }),
+    ...(config.resourceAttributes && { resourceAttributes: config.resourceAttributes }),
+  });
+}
+
+/** Read at every export, so a secret the org rotates applies without a restart. */
+async function otlpHeaders(
+  headers: NonNullable<Extract<AuditSinkConfig, { type: 'otlp' }>['headers']>,
+  deps: OrgAuditShippingDeps,
+): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const header of headers) {
+    if (header.value !== undefined) {
+      result[header.header] = header.value;
+      continue;
+    }
+    const secret = await deps.secretStore.get(`org-secret:${header.secretRef}`);
+    if (secret === undefined) {
+      throw new AuditSinkError(
+        `The org secret '${header.secretRef}' for the OTLP collector's ${header.header} header is not on this laptop; records wait until it is. Ask your IT team.`,
+      );
+    }
+    deps.audit.registerSecret(secret);
+    result[header.header] = `${header.prefix ?? ''}${secret}`;
+  }
+  return result;
 }

@@ -1,13 +1,6 @@
 import path from 'node:path';
 import { windowRoutes, type ChangeTopic, type GatewayApi } from '../api/index.ts';
-import {
-  auditDirIn,
-  createHttpsBatchSink,
-  createOutbox,
-  openAuditLog,
-  type AuditLog,
-  type AuditOutbox,
-} from '../audit/index.ts';
+import { auditDirIn, openAuditLog, type AuditLog, type AuditOutbox } from '../audit/index.ts';
 import {
   ClientConnections,
   hostFromProcess,
@@ -22,7 +15,7 @@ import { allowAll, Router, type AccessControl, type RequestDone } from '../route
 import { LocalTokenStore } from '../tokens/index.ts';
 import { UpstreamPool, type HeaderSource } from '../upstream/index.ts';
 import { createApiService } from './api-service.ts';
-import { auditRequests, redactionFromPolicy } from './audit-bridge.ts';
+import { auditRequests, redactionFromPolicy, retentionDaysFor, startOrgAuditShipping } from './audit-bridge.ts';
 import { GatewaySettings } from './settings.ts';
 import { ServerToggles } from './toggles.ts';
 import { GATEHOUSE_VERSION } from './version.ts';
@@ -50,8 +43,12 @@ export type GatewayDeps = {
   rendererRoot?: string;
   /** Org URL as the user or IT configured it, for the window's settings. */
   orgUrl?: { url: string | null; managed: boolean };
+  /** The app's "Try the demo org" (src-main/demo/app-demo.ts); the API's startDemo/stopDemo call it. */
+  demo?: DemoHooks;
   log?: (line: string) => void;
 };
+
+export type DemoHooks = { readonly active: boolean; start(): Promise<void>; stop(): Promise<void> };
 
 export type Gateway = {
   readonly port: number;
@@ -145,7 +142,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   await listener.listen();
   pool.start();
 
-  let outbox: AuditOutbox | undefined;
+  let outboxes: AuditOutbox[] = [];
   if (org) {
     // Policy, sign-in and stale-state changes: re-plan the servers, and tell open sessions when what
     // they may see changed. Decisions are per request anyway, so a revocation bites at once.
@@ -164,6 +161,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         if (next === fingerprint) return;
         fingerprint = next;
         audit.setRedaction(redactionFromPolicy(org.currentPolicy()));
+        await audit.setRetention({
+          maxAgeMs: retentionDaysFor(org.currentPolicy(), settings.get().auditRetentionDays) * 86_400_000,
+        });
         await pool.reconcile(servers);
         router.onServerChanged(undefined, 'lists');
         changes.emit('status');
@@ -173,26 +173,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         deps.log?.(`org mode: could not apply a change: ${error.message}`),
       );
     });
-    // The org's audit sink: records ship from the durable log with the user's token (at least once,
-    // ids for dedup); while signed out or offline they wait on disk.
-    const auditEndpoint = deps.org!.org.auditEndpoint;
-    if (auditEndpoint) {
-      const policyResource = deps.org!.org.policyResource;
-      outbox = await createOutbox({
-        log: audit,
-        sink: createHttpsBatchSink({
-          url: auditEndpoint,
-          token: async () =>
-            org.currentUser()
-              ? org.auth.getAccessToken(policyResource ? { resource: policyResource } : undefined)
-              : undefined,
-          ...(deps.org!.fetch && { fetch: deps.org!.fetch }),
-        }),
-      }).catch((error: Error) => {
-        deps.log?.(`audit sink ${auditEndpoint} disabled: ${error.message}`);
-        return undefined;
-      });
-    }
+    // The org's audit sinks (HTTPS batches and/or OTLP logs), each shipping from the durable log.
+    outboxes = await startOrgAuditShipping({
+      audit,
+      org,
+      config: deps.org!.org,
+      secretStore: deps.org!.secretStore,
+      ...(deps.org!.fetch && { fetch: deps.org!.fetch }),
+      ...(deps.log && { log: deps.log }),
+    });
     // Not awaited: a slow IdP or policy endpoint must not delay the listener; personal servers work meanwhile.
     org.start().catch((error: Error) => deps.log?.(`org mode: ${error.message}`));
   }
@@ -235,7 +224,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     async close() {
       window.close();
       await org?.close();
-      await outbox?.stop();
+      for (const outbox of outboxes) await outbox.stop();
       await listener.close();
       router.closeAll();
       await pool.close();
@@ -253,7 +242,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     dataDir: deps.dataDir,
     onChange: (listener) => changes.on(listener),
     paused,
+    outboxes: () => outboxes,
+    ...(deps.demo && { demo: deps.demo }),
   });
+  // Audit write errors and sink backlogs are part of the status the window and the tray show.
+  audit.onStatus(() => changes.emit('status'));
+  for (const outbox of outboxes) outbox.onStatus(() => changes.emit('status'));
   (gateway as { api: GatewayApi }).api = api;
   const window = windowRoutes(api, deps.rendererRoot ? { rendererRoot: deps.rendererRoot } : {});
   routes.push(...window.routes);

@@ -43,7 +43,8 @@ export {
   managedConfigPath,
   requiresPolicySignature,
   discoveryDocumentSchema,
+  auditSinksOf,
 } from './org-config.ts';
-export type { OrgConfig, OrgConfigResult, OrgConfigContext } from './org-config.ts';
+export type { AuditSinkConfig, OrgConfig, OrgConfigResult, OrgConfigContext } from './org-config.ts';
 export { PolicyError } from './errors.ts';
 export type { PolicyErrorCode } from './errors.ts';

@@ -19,6 +19,38 @@ const publicJwkSchema = z
   .looseObject({ kty: z.string(), kid: z.string().optional(), alg: z.string().optional() })
   .refine((jwk) => !('d' in jwk) && !('k' in jwk), { message: 'must be a public key (no private "d" or secret "k")' });
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const SECRET_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
+
+const sinkHeaderSchema = z
+  .strictObject({
+    header: z.string().regex(HEADER_NAME, 'must be an HTTP header name'),
+    value: z.string().optional().describe('A value that is not secret (a tenant id, say)'),
+    secretRef: z
+      .string()
+      .regex(SECRET_REF, 'must be a secret name (letters, digits and . _ / -)')
+      .optional()
+      .describe('Name of an org-provided secret in the secret store, as for server credentials'),
+    prefix: z.string().optional().describe('Text put before the secret, e.g. "Bearer "'),
+  })
+  .refine((h) => (h.value === undefined) !== (h.secretRef === undefined), {
+    message: 'needs exactly one of `value` and `secretRef`',
+  });
+
+const auditSinkSchema = z.discriminatedUnion('type', [
+  z
+    .strictObject({ type: z.literal('https'), url: z.url() })
+    .describe('POST {"records": [...]} batches with the signed-in user\'s IdP access token'),
+  z
+    .strictObject({
+      type: z.literal('otlp'),
+      url: z.url().describe("The collector's OTLP/HTTP logs endpoint, e.g. https://otel.example.com:4318/v1/logs"),
+      headers: z.array(sinkHeaderSchema).optional(),
+      resourceAttributes: z.record(z.string(), z.string()).optional(),
+    })
+    .describe('OpenTelemetry logs over OTLP/HTTP (JSON), one log record per audit record'),
+]);
+
 const orgConfigShape = {
   orgName: z.string().min(1).optional(),
   issuer: z.url({ error: 'must be the IdP issuer URL' }),
@@ -28,7 +60,14 @@ const orgConfigShape = {
   policyResource: z.string().min(1).optional().describe('RFC 8707 resource of the policy endpoint'),
   signingKeys: z.array(publicJwkSchema).optional(),
   requirePolicySignature: z.boolean().optional().describe('Default: true when signingKeys are given'),
-  auditEndpoint: z.url().optional(),
+  auditEndpoint: z.url().optional().describe('Shorthand for auditSinks: [{"type": "https", "url": …}]'),
+  auditSinks: z
+    .array(auditSinkSchema)
+    .optional()
+    .refine((sinks) => new Set(sinks?.map((s) => s.type)).size === (sinks?.length ?? 0), {
+      message: 'at most one sink of each type',
+    })
+    .describe('Where audit records are shipped: HTTPS batches and/or OTLP/HTTP logs'),
   contact: z.string().min(1).optional(),
   locked: z.record(z.string(), z.unknown()).optional().describe('Settings fixed by IT: name → value'),
 };
@@ -39,6 +78,18 @@ const managedConfigSchema = z.strictObject({ $schema: z.string().optional(), ...
 export const discoveryDocumentSchema = z.object(orgConfigShape);
 
 export type OrgConfig = z.infer<typeof discoveryDocumentSchema>;
+export type AuditSinkConfig = z.infer<typeof auditSinkSchema>;
+
+/**
+ * The audit sinks the org chose: `auditSinks`, plus `auditEndpoint` as an HTTPS sink when no
+ * HTTPS sink is listed (both may be given when the discovery document names the org server's).
+ */
+export function auditSinksOf(config: OrgConfig): AuditSinkConfig[] {
+  const sinks = [...(config.auditSinks ?? [])];
+  if (config.auditEndpoint && !sinks.some((sink) => sink.type === 'https'))
+    sinks.unshift({ type: 'https', url: config.auditEndpoint });
+  return sinks;
+}
 
 export type OrgConfigResult =
   | { mode: 'managed'; source: string; config: OrgConfig; warnings: string[] }

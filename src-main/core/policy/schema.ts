@@ -148,6 +148,12 @@ const commonServerFields = {
   description: z.string().optional(),
   mode: serverModeSchema.optional().describe('Defaults to default-on.'),
   auditLevel: auditLevelSchema.optional().describe('Overrides the document-level auditLevel for this server.'),
+  auditTools: z
+    .record(pattern, auditLevelSchema)
+    .optional()
+    .describe(
+      'Audit level per tool of this server: a tool name or glob → level, e.g. {"delete_*": "full"}; the most specific pattern wins over auditLevel.',
+    ),
 };
 
 const stdioServerSchema = z
@@ -238,6 +244,14 @@ const documentShape = z.strictObject({
   description: z.string().optional(),
   eventsUrl: z.url().optional().describe('Push channel (SSE); defaults to <policy endpoint>/events.'),
   auditLevel: auditLevelSchema.optional().describe('Default for every server; metadata when omitted.'),
+  auditRetentionDays: z
+    .int()
+    .min(1)
+    .max(3650)
+    .optional()
+    .describe(
+      "Days the laptop keeps audit records; replaces the user's own setting (records not yet shipped to the audit sink are kept longer).",
+    ),
   allowPersonalServers: z
     .boolean()
     .optional()
