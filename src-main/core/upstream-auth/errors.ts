@@ -7,8 +7,6 @@ export type UpstreamAuthErrorCode =
   | 'authorization_failed'
   /** The browser step did not come back in time. */
   | 'authorization_timeout'
-  /** The system browser could not be opened. */
-  | 'browser_failed'
   /** Not a remote server, or not configured at all. */
   | 'unknown_server';
 

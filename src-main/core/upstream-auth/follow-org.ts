@@ -22,7 +22,13 @@ export function followOrgForUpstreamAuth(
       return;
     }
     if (!user) return;
-    if (!before) void oauth.connectedServers().then((servers) => servers.forEach(reconnect));
+    if (!before) {
+      void oauth
+        .forgetOtherUsers()
+        .then(() => oauth.connectedServers())
+        .then((servers) => servers.forEach(reconnect))
+        .catch(() => {});
+    }
     const policy = org.currentPolicy();
     const status = org.status().policy;
     // Only a policy in force may take grants away; a stale or missing one decides nothing here.

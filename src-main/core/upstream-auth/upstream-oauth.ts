@@ -560,6 +560,15 @@ export class UpstreamOAuth {
     for (const server of await this.grants.names()) if (!keep(server)) await this.disconnect(server);
   }
 
+  /** Grants of anyone but the current user (left by a sign-out the gateway did not see) are revoked and deleted. */
+  async forgetOtherUsers(): Promise<void> {
+    const owner = this.deps.owner();
+    for (const server of await this.grants.names()) {
+      const grant = await this.grants.read(server).catch(() => undefined);
+      if (!grant || grant.owner !== owner) await this.disconnect(server).catch(() => undefined);
+    }
+  }
+
   /** Names of servers with a stored grant for the current user (to reconnect them after sign-in). */
   async connectedServers(): Promise<string[]> {
     const names = await this.grants.names();
