@@ -1,4 +1,3 @@
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import {
   ErrorCode,
   errorResponse,
@@ -10,6 +9,7 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../jsonrpc/messages.ts';
+import { LATEST_PROTOCOL_VERSION } from '../jsonrpc/protocol-versions.ts';
 import { withResponseId } from '../jsonrpc/raw-json.ts';
 import { UpstreamError } from './errors.ts';
 import type { UpstreamTransport } from './transport.ts';
@@ -82,6 +82,8 @@ export class UpstreamConnection {
   state: UpstreamState = 'idle';
   lastError: string | undefined;
   initializeResult: InitializeResult | undefined;
+  /** The server wants the user to sign in (OAuth consent) before it answers. */
+  needsAuth = false;
 
   private transport: UpstreamTransport | undefined;
   private connecting: Promise<void> | undefined;
@@ -92,6 +94,7 @@ export class UpstreamConnection {
   private restartAt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private closedByUs = false;
+  private lastAuthMessage = '';
 
   private readonly createTransport: () => UpstreamTransport;
   private readonly handlers: UpstreamHandlers;
@@ -145,6 +148,7 @@ export class UpstreamConnection {
 
   private async doConnect(): Promise<void> {
     clearTimeout(this.restartTimer);
+    this.needsAuth = false;
     this.setState('connecting');
     const transport = this.createTransport();
     this.transport = transport;
@@ -182,9 +186,19 @@ export class UpstreamConnection {
       transport.setProtocolVersion?.(result.protocolVersion);
       await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       this.restartAttempt = 0;
+      this.needsAuth = false;
       this.setState('ready');
       this.handlers.onConnected(this);
     } catch (cause) {
+      if (this.needsAuth) {
+        // Waiting for the user's consent: no retry timer; the next call (or the consent) tries again.
+        this.transport = undefined;
+        await transport.close().catch(() => {});
+        this.restartAt = 0;
+        const error = new UpstreamError('auth_required', this.name, this.lastAuthMessage, { cause });
+        this.setState('error', error.message);
+        throw error;
+      }
       const stderr = transport.recentStderr?.();
       const message = `${(cause as Error).message}${stderr ? ` (stderr: ${lastLines(stderr)})` : ''}`;
       this.transport = undefined;
@@ -262,11 +276,16 @@ export class UpstreamConnection {
       this.pending.set(upstreamId, entry);
       this.armTimer(upstreamId, entry);
       transport.send(outgoing).catch((error: Error) => {
+        const authRequired = error instanceof UpstreamError && error.code === 'auth_required';
+        if (authRequired) {
+          this.needsAuth = true;
+          this.lastAuthMessage = error.message;
+        }
         this.settle(upstreamId, {
           response: errorResponse(
             request.id,
             ErrorCode.UpstreamUnavailable,
-            `Server '${this.name}' could not be reached: ${error.message}`,
+            authRequired ? error.message : `Server '${this.name}' could not be reached: ${error.message}`,
           ),
           outcome: 'upstream_error',
         });

@@ -26,6 +26,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   isAwaiting?: (requestId: RequestId) => boolean;
   onclose?: () => void;
   onerror?: (error: Error) => void;
+  onunauthorized?: UpstreamTransport['onunauthorized'];
 
   private sessionId: string | undefined;
   private protocolVersion: string | undefined;
@@ -74,13 +75,21 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     });
   }
 
-  async send(message: JsonRpcMessage): Promise<void> {
+  async send(message: JsonRpcMessage, retried = false): Promise<void> {
     if (this.closed) throw new Error('the connection to the server is closed');
     const requestId = 'method' in message && 'id' in message ? message.id : undefined;
-    const response = await this.post(
-      JSON.stringify(message),
-      await this.requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
-    );
+    const headers = await this.requestHeaders({
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    });
+    const response = await this.post(JSON.stringify(message), headers);
+    if (response.statusCode === 401 && this.onunauthorized && !retried) {
+      // OAuth: refreshed credentials get one more try; otherwise the handler's error is the answer.
+      response.resume();
+      const challenge = response.headers['www-authenticate'];
+      await this.onunauthorized(typeof challenge === 'string' ? challenge : undefined, headers);
+      return this.send(message, true);
+    }
     const sessionId = response.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && sessionId) this.sessionId = sessionId;
     const status = response.statusCode ?? 0;
