@@ -7,6 +7,7 @@ import { CLIENTS, findClient } from './client-table.ts';
 import { defaultBridgeLauncher } from './bridge-launcher.ts';
 import { ConnectionRecords, sha256 } from './connection-record.ts';
 import {
+  editConfig,
   editorFor,
   enclosingGitRepo,
   exists,
@@ -16,7 +17,7 @@ import {
   writablePath,
 } from './config-file.ts';
 import { ClientConfigError } from './errors.ts';
-import { editEntry, isObject, readContainer, readEntry } from './formats/config-format.ts';
+import { isObject, readContainer, readEntry } from './formats/config-format.ts';
 import { unifiedDiff } from './unified-diff.ts';
 import { withFileLock } from './file-lock.ts';
 import type { BridgeLauncher } from './bridge-launcher.ts';
@@ -126,8 +127,10 @@ export class ClientConnections {
         client.transport === 'http'
           ? ((await this.ownTokenIn(client, readEntry(parsed, location))) ?? '<new token>')
           : '';
-      const after = editEntry(
+      const after = editConfig(
         editor,
+        client,
+        file,
         content.text,
         location,
         client.buildEntry(entryName, this.entryTarget(client, options.server, token)),
@@ -156,7 +159,7 @@ export class ClientConnections {
         for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
           const content = await readConfigFile(file);
           const parsed = parseConfig(editor, client, file, content.text);
-          const after = editEntry(editor, content.text, location, entry);
+          const after = editConfig(editor, client, file, content.text, location, entry);
           const result = {
             id: client.id,
             file,
@@ -232,7 +235,7 @@ export class ClientConnections {
         }
         if (readEntry(parseConfig(editor, client, file, content.text), location) === undefined) return;
         const dropEmptyContainer = record?.file === file && record.createdContainer;
-        const after = editEntry(editor, content.text, location, undefined, { dropEmptyContainer });
+        const after = editConfig(editor, client, file, content.text, location, undefined, { dropEmptyContainer });
         done.push({ file, action: 'removed', diff: redact(diffOf(file, content, after), token) });
         if (!options.dryRun) await replaceFile(file, Buffer.from(content.bom + after, 'utf8'));
       };

@@ -6,7 +6,13 @@ import { splitBom } from './formats/text-style.ts';
 import { tomlEditor } from './formats/toml-editor.ts';
 import { yamlEditor } from './formats/yaml-editor.ts';
 import type { ClientDefinition } from './client-table.ts';
-import type { ConfigFormatEditor, JsonObject } from './formats/config-format.ts';
+import {
+  editEntry,
+  type ConfigFormatEditor,
+  type EntryLocation,
+  type JsonObject,
+  type RemoveOptions,
+} from './formats/config-format.ts';
 
 export function editorFor(client: ClientDefinition): ConfigFormatEditor {
   switch (client.format) {
@@ -50,6 +56,33 @@ export function parseConfig(
     throw new ClientConfigError(
       'unparseable',
       `${file} is not valid ${editor.name} (${error.where}${error.message}). Gatehouse did not change it. Fix the file (or move it aside) and connect ${client.displayName} again.`,
+      { file, cause: error },
+    );
+  }
+}
+
+/**
+ * editEntry for `file`: the editors know no file name, so a refusal is said again naming the file
+ * and that it was left as it was; anything else an editor throws (a YAML library error for an odd
+ * layout) is a refusal too, never a crash. Found by test/hardening/client-writer-fuzz.test.ts.
+ */
+export function editConfig(
+  editor: ConfigFormatEditor,
+  client: ClientDefinition,
+  file: string,
+  text: string,
+  location: EntryLocation,
+  entry: JsonObject | undefined,
+  options?: RemoveOptions,
+): string {
+  try {
+    return editEntry(editor, text, location, entry, options);
+  } catch (error) {
+    if (error instanceof ClientConfigError && error.file) throw error;
+    const code = error instanceof ClientConfigError ? error.code : 'unsupported-layout';
+    throw new ClientConfigError(
+      code,
+      `${file}: ${(error as Error).message.replace(/\.$/, '')}. Gatehouse did not change it; fix that part of the file (or move it aside) and connect ${client.displayName} again.`,
       { file, cause: error },
     );
   }

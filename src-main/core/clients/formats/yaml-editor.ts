@@ -18,7 +18,14 @@ export function yamlEditor(): ConfigFormatEditor {
     name: 'YAML',
     parse(text) {
       const doc = parseDocument(text);
-      const value: unknown = doc.toJS();
+      let value: unknown;
+      try {
+        value = doc.toJS();
+      } catch (error) {
+        // An alias whose anchor is missing ("*x"), or aliases that expand without bound (a "billion
+        // laughs" file): the yaml library throws a ReferenceError. Found by test/hardening/client-writer-fuzz.test.ts.
+        throw new ConfigSyntaxError((error as Error).message);
+      }
       if (value === null || value === undefined) return {};
       if (!isObject(value)) throw new ConfigSyntaxError('the top level is not a mapping (key: value)');
       return value;
