@@ -6,6 +6,7 @@ import { formatAge } from './format.ts';
 import { AccountView } from './views/AccountView.tsx';
 import { ClientsView } from './views/ClientsView.tsx';
 import { LogView } from './views/LogView.tsx';
+import { MetricsView } from './views/MetricsView.tsx';
 import { ServersView } from './views/ServersView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
 import { ToolsView } from './views/ToolsView.tsx';
@@ -14,6 +15,7 @@ const VIEWS = [
   { id: 'servers', label: 'Servers' },
   { id: 'tools', label: 'Tools' },
   { id: 'log', label: 'Live log' },
+  { id: 'metrics', label: 'Metrics' },
   { id: 'clients', label: 'Clients' },
   { id: 'account', label: 'Account' },
   { id: 'settings', label: 'Settings' },
@@ -78,6 +80,7 @@ export function App() {
       </nav>
       <main className="content" id="main" ref={main} tabIndex={-1}>
         <Banners status={status.data} onResume={() => void api.setPaused({ paused: false })} />
+        <AppBanners status={status.data} onOpenMetrics={() => setView('metrics')} />
         {status.error && !status.data && (
           <div className="note note-bad" role="alert">
             {status.error.message}
@@ -93,6 +96,7 @@ export function App() {
         )}
         {view === 'tools' && <ToolsView server={toolsServer} onServerChange={setToolsServer} />}
         {view === 'log' && <LogView />}
+        {view === 'metrics' && <MetricsView />}
         {view === 'clients' && <ClientsView />}
         {view === 'account' && <AccountView status={status.data} onOpenSettings={() => setView('settings')} />}
         {view === 'settings' && <SettingsView status={status.data} />}
@@ -129,6 +133,50 @@ function Banners(props: { status: Status | undefined; onResume(): void }) {
         <div className="banner banner-warn" role="status">
           The org policy is out of date (last synced{' '}
           {s.policy.ageSeconds === null ? 'never' : formatAge(s.policy.ageSeconds)}).
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Audit trail warnings (before anything would be dropped) and the demo org offer. */
+function AppBanners(props: { status: Status | undefined; onOpenMetrics(): void }) {
+  const api = useApi();
+  const s = props.status;
+  const [demoError, setDemoError] = useState<string | null>(null);
+  const demo = (start: boolean) => {
+    setDemoError(null);
+    (start ? api.startDemo() : api.stopDemo()).catch((error: Error) => setDemoError(error.message));
+  };
+  return (
+    <div className="banners">
+      {s?.audit?.warnings.map((warning) => (
+        <div key={warning} className="banner banner-warn" role="alert">
+          {warning}
+          <button type="button" className="button button-small" onClick={props.onOpenMetrics}>
+            Details
+          </button>
+        </div>
+      ))}
+      {s?.demo?.available && s.mode === 'personal' && !s.demo.active && (
+        <div className="banner" role="status">
+          No organisation is set up on this computer.
+          <button type="button" className="button button-small" onClick={() => demo(true)}>
+            Try the demo org
+          </button>
+        </div>
+      )}
+      {s?.demo?.active && (
+        <div className="banner" role="status">
+          You are trying the demo org: a sample IdP, policy and servers on this computer.
+          <button type="button" className="button button-small" onClick={() => demo(false)}>
+            Leave the demo
+          </button>
+        </div>
+      )}
+      {demoError && (
+        <div className="banner banner-bad" role="alert">
+          {demoError}
         </div>
       )}
     </div>
@@ -181,6 +229,7 @@ function NavIcon(props: { id: ViewId }) {
     servers: 'M2 3h12v4H2zM2 9h12v4H2zM4 5h1M4 11h1',
     tools: 'M10 2a4 4 0 0 0-3.7 5.4L2 11.7 4.3 14l4.3-4.3A4 4 0 0 0 14 6l-2.5 2.5-2-2L12 4a4 4 0 0 0-2-2z',
     log: 'M2 3h12M2 6.5h12M2 10h8M2 13.5h10',
+    metrics: 'M2 14h12M4 12V8M7 12V4M10 12V7M13 12V2',
     clients: 'M2 3h12v8H2zM5 14h6M8 11v3',
     account: 'M8 8a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2.5 14.5c.8-2.8 3-4 5.5-4s4.7 1.2 5.5 4',
     settings:

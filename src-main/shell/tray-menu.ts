@@ -8,6 +8,8 @@ export type TrayAction =
   | { kind: 'sign-out' }
   | { kind: 'set-paused'; paused: boolean }
   | { kind: 'set-start-at-login'; enabled: boolean }
+  | { kind: 'start-demo' }
+  | { kind: 'stop-demo' }
   | { kind: 'quit' };
 
 export type TrayMenuItem =
@@ -41,6 +43,23 @@ export function trayMenuModel(input: TrayMenuInput): TrayMenuItem[] {
         : { type: 'action', label: 'Sign in…', action: { kind: 'sign-in' } },
       { type: 'separator' },
     );
+  }
+
+  if (status?.demo?.active) {
+    items.push(
+      { type: 'label', label: 'Trying the demo org' },
+      { type: 'action', label: 'Leave the demo org', action: { kind: 'stop-demo' } },
+      { type: 'separator' },
+    );
+  } else if (status?.demo?.available && status.mode === 'personal') {
+    items.push({ type: 'action', label: 'Try the demo org', action: { kind: 'start-demo' } }, { type: 'separator' });
+  }
+
+  // The core writes these lines (src-main/core/audit/summary.ts); the tray only shows them.
+  if (status?.audit) {
+    items.push({ type: 'label', label: status.audit.summary });
+    for (const warning of status.audit.warnings) items.push({ type: 'label', label: `⚠ ${menuText(warning)}` });
+    items.push({ type: 'separator' });
   }
 
   if (servers && servers.length > 0) {
@@ -78,6 +97,11 @@ export function trayMenuModel(input: TrayMenuInput): TrayMenuItem[] {
   }
   items.push({ type: 'separator' }, { type: 'action', label: 'Quit Gatehouse', action: { kind: 'quit' } });
   return items;
+}
+
+/** Menus show one line: long warnings are cut (the window shows them whole). */
+function menuText(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text;
 }
 
 function serverLabel(server: ServerInfo): string {

@@ -22,6 +22,8 @@ export class TrayController {
   private readonly tray: Tray;
   private readonly deps: TrayDeps;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** The menu's "last hour" line changes without a status event. */
+  private readonly minuteTimer: NodeJS.Timeout;
   private readonly stop: () => void;
 
   constructor(deps: TrayDeps) {
@@ -31,12 +33,14 @@ export class TrayController {
     this.stop = deps.api.subscribe((event) => {
       if (event.type === 'changed' && (event.topic === 'status' || event.topic === 'servers')) this.scheduleRefresh();
     });
+    this.minuteTimer = setInterval(() => void this.refresh(), 60_000);
     void this.refresh();
   }
 
   destroy(): void {
     this.stop();
     clearTimeout(this.refreshTimer);
+    clearInterval(this.minuteTimer);
     this.tray.destroy();
   }
 
@@ -109,6 +113,12 @@ export class TrayController {
           break;
         case 'set-start-at-login':
           await this.deps.autostart.setEnabled(action.enabled);
+          break;
+        case 'start-demo':
+          await api.startDemo();
+          break;
+        case 'stop-demo':
+          await api.stopDemo();
           break;
         case 'quit':
           return this.deps.quit();

@@ -142,6 +142,56 @@ describe('trayMenuModel', () => {
   });
 });
 
+describe('the tray menu: audit summary, audit warnings and the demo org', () => {
+  const labels = (items: TrayMenuItem[]) => items.map((i) => (i.type === 'separator' ? '---' : i.label));
+  const warning = `${'12.0 MiB of audit records are waiting for otlp; '.repeat(3)}at 16 MiB the oldest will be deleted unshipped.`;
+
+  it("shows the core's summary line and each warning, cut to one menu line, and the warning in the tooltip", () => {
+    const status: Status = {
+      ...signedIn,
+      audit: { summary: 'Last hour: 42 calls, 1 error, p95 120 ms', warnings: [warning] },
+    };
+    const menu = trayMenuModel({ status, servers: [], startAtLogin: false, startAtLoginSupported: false });
+    const shown = labels(menu);
+    expect(shown).toContain('Last hour: 42 calls, 1 error, p95 120 ms');
+    const line = shown.find((l) => l.startsWith('⚠ '))!;
+    expect(line.length).toBeLessThanOrEqual(102);
+    expect(line.endsWith('…')).toBe(true);
+    expect(trayLookOf(status).tooltip).toContain(warning);
+  });
+
+  it('offers the demo org in personal mode where the host runs it, and a way back while it runs', () => {
+    const personal: Status = {
+      ...signedIn,
+      mode: 'personal',
+      org: null,
+      user: null,
+      demo: { available: true, active: false },
+    };
+    const offer = trayMenuModel({ status: personal, servers: [], startAtLogin: false, startAtLoginSupported: false });
+    expect(offer.find((i) => i.type === 'action' && i.label === 'Try the demo org')).toMatchObject({
+      action: { kind: 'start-demo' },
+    });
+    const running = trayMenuModel({
+      status: { ...signedIn, demo: { available: true, active: true } },
+      servers: [],
+      startAtLogin: false,
+      startAtLoginSupported: false,
+    });
+    expect(labels(running)).toContain('Trying the demo org');
+    expect(running.find((i) => i.type === 'action' && i.label === 'Leave the demo org')).toMatchObject({
+      action: { kind: 'stop-demo' },
+    });
+    const org = trayMenuModel({
+      status: { ...signedIn, demo: { available: true, active: false } },
+      servers: [],
+      startAtLogin: false,
+      startAtLoginSupported: false,
+    });
+    expect(labels(org)).not.toContain('Try the demo org');
+  });
+});
+
 describe('trayIconFile', () => {
   it('uses a template image in the macOS menu bar for the normal states only', () => {
     expect(trayIconFile('signed-in', 'darwin')).toBe('trayTemplate.png');
