@@ -60,6 +60,14 @@ export class OrgCredentials {
   policyConfirmed(confirmation: string, policy: PolicyDocument): void {
     if (confirmation === this.seen) return;
     this.seen = confirmation;
+    // A policy that names no org secret needs no delivery (and an org server need not offer one).
+    if (!Object.values(policy.servers).some((server) => secretRefsOf(server).length > 0)) {
+      this.orgSecrets.clear().then(
+        (gone) => gone.length > 0 && this.emit(Object.keys(policy.servers)),
+        () => {},
+      );
+      return;
+    }
     this.orgSecrets.refresh().then(
       ({ changed }) => {
         if (changed.length === 0) return;
