@@ -4,6 +4,7 @@ import { useApi, useResource } from '../api-context.tsx';
 import { Badge, EmptyState, ErrorNote, StateDot, Switch } from '../components/controls.tsx';
 import type { Tone } from '../components/controls.tsx';
 import { errorMessage } from '../format.ts';
+import { CredentialsPanel } from './CredentialsPanel.tsx';
 
 const STATE_LABEL: Record<ServerState, { label: string; tone: Tone }> = {
   connecting: { label: 'Connecting', tone: 'info' },
@@ -102,6 +103,7 @@ export function ServersView(props: { onShowTools(server: string): void }) {
           })}
         </ul>
       )}
+      <CredentialsPanel />
     </section>
   );
 }
