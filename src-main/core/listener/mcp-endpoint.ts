@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { envelopeProblem, ErrorCode, isRequest, type JsonRpcMessage, type RequestId } from '../jsonrpc/messages.ts';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../jsonrpc/protocol-versions.ts';
 import type { Router, Scope } from '../router/index.ts';
 import { HttpSession } from './http-session.ts';
 import { nestedDeeperThan } from './nesting.ts';

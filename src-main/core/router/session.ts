@@ -1,4 +1,3 @@
-import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import {
   ErrorCode,
   errorResponse,
@@ -10,6 +9,7 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../jsonrpc/messages.ts';
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../jsonrpc/protocol-versions.ts';
 import type { CallContext, ForwardResult, UpstreamEntry } from '../upstream/index.ts';
 import type { AccessDecision, ItemKind, RequestIdentity } from './access.ts';
 import type { Router } from './router.ts';

@@ -1,5 +1,3 @@
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JsonRpcMessage } from '../jsonrpc/messages.ts';
 import type { HeaderSource } from './http-transport.ts';
@@ -7,31 +5,42 @@ import type { UpstreamTransport } from './transport.ts';
 
 const STDERR_KEEP = 4096;
 
-/** Adapts an SDK transport (stdio, legacy SSE) to the gateway's raw interface. */
+/**
+ * Adapts an SDK transport (stdio, legacy SSE) to the gateway's raw interface. The SDK's client
+ * modules load its zod schemas (about 20 MB), so they are imported when a server of that kind
+ * first starts, not when the gateway does.
+ */
 class SdkTransportAdapter implements UpstreamTransport {
   onmessage?: UpstreamTransport['onmessage'];
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onunauthorized?: UpstreamTransport['onunauthorized'];
-  protected readonly inner: Transport;
+  protected inner: Transport | undefined;
+  private readonly createInner: () => Promise<Transport>;
+  private protocolVersion: string | undefined;
 
-  constructor(inner: Transport) {
+  constructor(createInner: () => Promise<Transport>) {
+    this.createInner = createInner;
+  }
+  async start(): Promise<void> {
+    const inner = await this.createInner();
     this.inner = inner;
     inner.onmessage = (message) => this.onmessage?.(message as JsonRpcMessage);
     inner.onclose = () => this.onclose?.();
     inner.onerror = (error) => this.onerror?.(error);
-  }
-  start(): Promise<void> {
-    return this.inner.start();
+    if (this.protocolVersion !== undefined) inner.setProtocolVersion?.(this.protocolVersion);
+    return inner.start();
   }
   send(message: JsonRpcMessage): Promise<void> {
+    if (!this.inner) return Promise.reject(new Error('the connection to the server is not started'));
     return this.inner.send(message as Parameters<Transport['send']>[0]);
   }
-  close(): Promise<void> {
-    return this.inner.close();
+  async close(): Promise<void> {
+    await this.inner?.close();
   }
   setProtocolVersion(version: string): void {
-    this.inner.setProtocolVersion?.(version);
+    this.protocolVersion = version;
+    this.inner?.setProtocolVersion?.(version);
   }
 }
 
@@ -42,16 +51,19 @@ export class StdioUpstream extends SdkTransportAdapter {
   private stderrTail = '';
 
   constructor(options: StdioOptions) {
-    const transport = new StdioClientTransport({
-      command: options.command,
-      args: options.args ?? [],
-      env: { ...getDefaultEnvironment(), ...options.env },
-      ...(options.cwd !== undefined && { cwd: options.cwd }),
-      stderr: 'pipe',
-    });
-    super(transport);
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_KEEP);
+    super(async () => {
+      const { getDefaultEnvironment, StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+      const transport = new StdioClientTransport({
+        command: options.command,
+        args: options.args ?? [],
+        env: { ...getDefaultEnvironment(), ...options.env },
+        ...(options.cwd !== undefined && { cwd: options.cwd }),
+        stderr: 'pipe',
+      });
+      transport.stderr?.on('data', (chunk: Buffer) => {
+        this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_KEEP);
+      });
+      return transport;
     });
   }
 
@@ -76,8 +88,9 @@ export function createLegacySseUpstream(url: URL, headers: HeaderSource): Upstre
     await adapter.onunauthorized(first.response.headers.get('www-authenticate') ?? undefined, first.added);
     return (await once(input, init)).response;
   };
-  const adapter = new SdkTransportAdapter(
-    new SSEClientTransport(url, { fetch: withHeaders, eventSourceInit: { fetch: withHeaders } }),
-  );
+  const adapter = new SdkTransportAdapter(async () => {
+    const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
+    return new SSEClientTransport(url, { fetch: withHeaders, eventSourceInit: { fetch: withHeaders } });
+  });
   return adapter;
 }
