@@ -4,6 +4,7 @@
 import type {
   AuditRecord,
   ClientInfo,
+  ConnectionInfo,
   GatewayApi,
   GatewayEvent,
   GatewayEventListener,
@@ -27,6 +28,26 @@ export function createInMemoryApi(): InMemoryApi {
   const listeners = new Set<GatewayEventListener>();
   const calls: { method: string; input: unknown }[] = [];
   const records: AuditRecord[] = []; // oldest first
+  const connections: ConnectionInfo[] = [
+    {
+      server: 'linear',
+      state: 'connected',
+      user: 'ada@example.test',
+      authorizationServer: 'https://auth.linear.example',
+      expiresAt: '2030-01-01T10:00:00.000Z',
+      connectedAt: '2030-01-01T09:00:00.000Z',
+      lastRefreshAt: null,
+    },
+    {
+      server: 'sentry',
+      state: 'needs-consent',
+      user: null,
+      authorizationServer: null,
+      expiresAt: null,
+      connectedAt: null,
+      lastRefreshAt: null,
+    },
+  ];
   let nextId = 1;
   let paused = false;
   let signedIn = true;
@@ -284,6 +305,24 @@ export function createInMemoryApi(): InMemoryApi {
       };
       emit({ type: 'changed', topic: 'settings' });
       return { ...settings };
+    },
+    async listConnections() {
+      return connections.map((c) => ({ ...c }));
+    },
+    async connectServer(input) {
+      record('connectServer', input);
+      const found = connections.find((c) => c.server === input.server);
+      if (!found) throw new ApiError('not-found', `No server named '${input.server}' is configured.`);
+      found.state = 'connecting';
+      emit({ type: 'changed', topic: 'servers' });
+      return { authorizationUrl: `https://auth.example.test/authorize?server=${input.server}` };
+    },
+    async disconnectServer(input) {
+      record('disconnectServer', input);
+      const found = connections.find((c) => c.server === input.server);
+      if (found) Object.assign(found, { state: 'needs-consent', user: null, expiresAt: null, connectedAt: null });
+      emit({ type: 'changed', topic: 'servers' });
+      return { revoked: found !== undefined };
     },
     async startDemo() {
       throw new ApiError('unsupported', 'No demo in the in-memory API.');

@@ -233,6 +233,25 @@ const ClientChangeSchema = z.looseObject({
   backup: z.string().optional(),
 });
 
+// ---- connections (per-user OAuth to remote servers) -----------------------------------------
+
+/** A remote server the user signs in to (OAuth), as the Connections view shows it; never a token. */
+const ConnectionInfoSchema = z.object({
+  server: z.string(),
+  /** `needs-consent`: calls answer "open Gatehouse to connect"; `connecting`: the browser step is open. */
+  state: z.enum(['connected', 'needs-consent', 'connecting', 'error']),
+  /** Who the user is at that server (email or subject from its tokens); null when it does not say. */
+  user: z.string().nullable(),
+  authorizationServer: z.string().nullable(),
+  /** ISO times; null when unknown or not connected. */
+  expiresAt: z.string().nullable(),
+  connectedAt: z.string().nullable(),
+  lastRefreshAt: z.string().nullable(),
+  error: z.string().optional(),
+});
+
+const ServerRefSchema = z.object({ server: z.string().min(1) });
+
 // ---- account and settings -------------------------------------------------------------------
 
 const LoginResultSchema = z.object({
@@ -315,6 +334,21 @@ export const gatewayMethods = {
   setSettings: { input: SettingsChangeSchema, output: SettingsSchema, summary: 'Change gateway settings' },
   startDemo: { input: Empty, output: Empty, summary: 'Run the demo org in place of your own setup (app only)' },
   stopDemo: { input: Empty, output: Empty, summary: 'Leave the demo org and go back to your own setup' },
+  listConnections: {
+    input: Empty,
+    output: z.array(ConnectionInfoSchema),
+    summary: 'Remote servers that need a sign-in: connected as whom, token expiry, errors',
+  },
+  connectServer: {
+    input: ServerRefSchema,
+    output: z.object({ authorizationUrl: z.string() }),
+    summary: 'Start connecting a remote server in the browser (the page is returned as a link too)',
+  },
+  disconnectServer: {
+    input: ServerRefSchema,
+    output: z.object({ revoked: z.boolean() }),
+    summary: "Revoke and delete the user's tokens for a remote server",
+  },
 } as const satisfies Record<string, MethodSpec>;
 
 export type GatewayMethods = typeof gatewayMethods;
@@ -379,3 +413,4 @@ export type ClientChange = z.infer<typeof ClientChangeSchema>;
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsChange = z.infer<typeof SettingsChangeSchema>;
 export type ChangeTopic = z.infer<typeof ChangeTopicSchema>;
+export type ConnectionInfo = z.infer<typeof ConnectionInfoSchema>;

@@ -25,6 +25,7 @@ export type {
   ClientChange,
   Settings,
   SettingsChange,
+  ConnectionInfo,
 } from './contract.ts';
 export { ApiError } from './errors.ts';
 export type { ApiErrorBody, ApiErrorCode } from './errors.ts';

@@ -10,6 +10,7 @@ import { auditSummaryLine, auditWarnings, type AuditLog, type AuditOutbox, type 
 import type { ClientConnections } from '../clients/index.ts';
 import { forgetOrgUrl, listServerAccess, saveOrgUrl } from '../policy/index.ts';
 import type { UpstreamEntry } from '../upstream/index.ts';
+import { UpstreamAuthError, type UpstreamOAuth } from '../upstream-auth/index.ts';
 import { retentionDaysFor } from './audit-bridge.ts';
 import type { DemoHooks, Gateway } from './create-gateway.ts';
 import type { GatewaySettings } from './settings.ts';
@@ -132,6 +133,12 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
     return { toggleable: true };
   }
 
+  function connections(): UpstreamOAuth {
+    if (!gateway.upstreamAuth)
+      throw new ApiError('unsupported', 'This Gatehouse has no secret store, so it cannot sign in to remote servers.');
+    return gateway.upstreamAuth;
+  }
+
   function entryOrThrow(name: string): UpstreamEntry {
     const entry = gateway.pool.get(name);
     if (!entry) throw new ApiError('not-found', `No server named '${name}' is configured.`);
@@ -211,7 +218,18 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
     },
     async logout() {
       await gateway.org?.logout();
+      // The user's tokens for remote servers go with the sign-in (revoked where the server allows).
+      await gateway.upstreamAuth?.forgetAll();
       return {};
+    },
+    async listConnections() {
+      return (await gateway.upstreamAuth?.list()) ?? [];
+    },
+    async connectServer({ server }) {
+      return connections().connect(server).catch(toApiError);
+    },
+    async disconnectServer({ server }) {
+      return connections().disconnect(server);
     },
     async setPaused({ paused }) {
       deps.paused.value = paused;
@@ -263,4 +281,14 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
       };
     },
   };
+}
+
+/** Connection failures the user can act on keep their message; the code says which kind. */
+function toApiError(error: unknown): never {
+  if (error instanceof UpstreamAuthError) {
+    throw new ApiError(error.code === 'unknown_server' ? 'not-found' : 'upstream-auth', error.message, {
+      cause: error,
+    });
+  }
+  throw error;
 }

@@ -13,7 +13,9 @@ import { Listener, type RouteHandler } from '../listener/index.ts';
 import { OrgMode, type OrgModeDeps } from '../org/index.ts';
 import { allowAll, Router, type AccessControl, type RequestDone } from '../router/index.ts';
 import { LocalTokenStore } from '../tokens/index.ts';
+import type { SecretStore } from '../secrets/index.ts';
 import { UpstreamPool, type HeaderSource } from '../upstream/index.ts';
+import { followOrgForUpstreamAuth, UpstreamOAuth } from '../upstream-auth/index.ts';
 import { createApiService } from './api-service.ts';
 import { auditRequests, redactionFromPolicy, retentionDaysFor, startOrgAuditShipping } from './audit-bridge.ts';
 import { GatewaySettings } from './settings.ts';
@@ -31,6 +33,10 @@ export type GatewayDeps = {
   org?: Omit<OrgModeDeps, 'dataDir' | 'personalServers' | 'toggles' | 'log'>;
   access?: AccessControl;
   headersFor?: (server: ServerConfig) => HeaderSource;
+  /** Where per-user OAuth tokens for remote servers live in personal mode (org mode: the org's store). */
+  secretStore?: SecretStore;
+  /** Opens the system browser to connect a remote server in personal mode (org mode: the org's). */
+  openBrowser?: (url: string) => Promise<void>;
   onRequestDone?: (done: RequestDone) => void;
   /** false: calls are not recorded (the bench's baseline); the log still opens for the API. */
   audit?: false;
@@ -61,6 +67,8 @@ export type Gateway = {
   readonly org: OrgMode | undefined;
   readonly audit: AuditLog;
   readonly clients: ClientConnections;
+  /** Per-user OAuth to remote servers; undefined without a secret store. */
+  readonly upstreamAuth: UpstreamOAuth | undefined;
   /** The window's and the CLI's API (src-main/core/api/contract.ts). */
   readonly api: GatewayApi;
   /** Turns a server on or off for this user; refused (with the reason) where the policy decides. */
@@ -105,6 +113,21 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   for (const token of await tokens.values()) audit.registerSecret(token);
   const personalWithToggles = () => personal.map((s) => ({ ...s, disabled: !toggles.isEnabled(s.name, !s.disabled) }));
   const currentServers = () => (org ? org.servers() : personalWithToggles());
+  // Per-user OAuth to remote servers: tokens only in the secret store, masked in audit records.
+  const oauthStore = deps.org?.secretStore ?? deps.secretStore;
+  const upstreamAuth = oauthStore
+    ? new UpstreamOAuth({
+        secretStore: oauthStore,
+        openBrowser: deps.org?.openBrowser ?? deps.openBrowser ?? (async () => undefined),
+        servers: () => currentServers(),
+        owner: () => (org ? (org.currentUser()?.sub ?? null) : null),
+        registerSecret: (value) => audit.registerSecret(value),
+        onConnected: (server) => pool.reconnect(server),
+        onChange: () => changes.emit('servers'),
+        ...(deps.org?.fetch && { fetch: deps.org.fetch }),
+        ...(deps.log && { log: deps.log }),
+      })
+    : undefined;
 
   // The pool reports to the router, which needs the pool: bound late through this holder.
   const late: { router?: Router } = {};
@@ -115,6 +138,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     ...((org || deps.headersFor) && {
       headersFor: (s: ServerConfig) => (org ? org.headersFor(s) : deps.headersFor!(s)),
     }),
+    ...(upstreamAuth && { authFor: (s: ServerConfig) => upstreamAuth.authFor(s) }),
     events: {
       onServerRequest: (c, request, related) => late.router!.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => late.router?.onNotification(c, notification, related),
@@ -182,6 +206,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       ...(deps.org!.fetch && { fetch: deps.org!.fetch }),
       ...(deps.log && { log: deps.log }),
     });
+    if (upstreamAuth) followOrgForUpstreamAuth(org, upstreamAuth, (server) => pool.reconnect(server));
     // Not awaited: a slow IdP or policy endpoint must not delay the listener; personal servers work meanwhile.
     org.start().catch((error: Error) => deps.log?.(`org mode: ${error.message}`));
   }
@@ -204,6 +229,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     org,
     audit,
     clients,
+    upstreamAuth,
     api: undefined as unknown as GatewayApi,
     async setServerEnabled(name, enabled) {
       if (!currentServers().some((s) => s.name === name)) throw new Error(`No server named '${name}' is configured.`);
@@ -224,6 +250,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     async close() {
       window.close();
       await org?.close();
+      await upstreamAuth?.close();
       for (const outbox of outboxes) await outbox.stop();
       await listener.close();
       router.closeAll();

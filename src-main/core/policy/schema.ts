@@ -171,6 +171,29 @@ const stdioServerSchema = z
   })
   .describe('A server Gatehouse starts on the laptop (the mcpServers command/args/env shape).');
 
+const upstreamOAuthSchema = z
+  .strictObject({
+    clientId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A client registered at the server's authorization server; without it Gatehouse registers itself (RFC 7591).",
+      ),
+    clientSecretRef: secretRef
+      .optional()
+      .describe(
+        "The org secret holding that client's secret, for authorization servers that want a confidential client.",
+      ),
+    scopes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Scopes to ask for; default: the server's 401 challenge or its protected resource metadata."),
+  })
+  .describe(
+    'Per-user OAuth sign-in to this server (MCP authorization). Not needed to turn it on: a server that answers 401 with a Bearer challenge is signed in to anyway.',
+  );
+
 const remoteServerSchema = z
   .strictObject({
     type: z.enum(['http', 'streamable-http', 'sse']).optional().describe('Defaults to http (Streamable HTTP).'),
@@ -181,6 +204,7 @@ const remoteServerSchema = z
       .array(headerCredentialSchema)
       .optional()
       .describe('Headers filled from org-provided or user-entered secrets on every request.'),
+    oauth: upstreamOAuthSchema.optional(),
     ...commonServerFields,
   })
   .describe('A server reached over the network (the mcpServers url/headers shape).');

@@ -1,10 +1,17 @@
 import type { ServerConfig } from '../config/index.ts';
 import type { JsonRpcNotification } from '../jsonrpc/messages.ts';
 import { UpstreamConnection, type UpstreamHandlers } from './connection.ts';
+import { consentLists } from './consent-lists.ts';
 import { StreamableHttpUpstream, type HeaderSource } from './http-transport.ts';
 import { configHash, ListCache, type Listed, type ServerLists } from './list-cache.ts';
 import { createLegacySseUpstream, StdioUpstream } from './sdk-transports.ts';
 import type { UpstreamTransport } from './transport.ts';
+
+/** OAuth for one remote server (src-main/core/upstream-auth): its bearer header and its 401 handler. */
+export type UpstreamAuth = {
+  headers(): Promise<Record<string, string>>;
+  unauthorized: NonNullable<UpstreamTransport['onunauthorized']>;
+};
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -43,6 +50,7 @@ export class UpstreamPool {
   private readonly handlers: UpstreamHandlers;
   private readonly clientInfo: { name: string; version: string };
   private readonly headersFor: ((server: ServerConfig) => HeaderSource) | undefined;
+  private readonly authFor: ((server: ServerConfig) => UpstreamAuth | undefined) | undefined;
   private started = false;
 
   constructor(options: {
@@ -52,15 +60,24 @@ export class UpstreamPool {
     clientInfo: { name: string; version: string };
     /** Extra headers per remote server (identity forwarding, injected credentials). */
     headersFor?: (server: ServerConfig) => HeaderSource;
+    /** OAuth per remote server (per-user tokens); undefined for servers that never use it. */
+    authFor?: (server: ServerConfig) => UpstreamAuth | undefined;
   }) {
     this.cache = new ListCache(options.cacheDir);
     this.events = options.events;
     this.clientInfo = options.clientInfo;
     this.headersFor = options.headersFor;
+    this.authFor = options.authFor;
     this.handlers = {
       onServerRequest: (c, request, related) => this.events.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => this.onNotification(c, notification, related),
       onStateChange: (c) => {
+        // A server waiting for the user's consent and never listed offers one tool that says so.
+        const entry = this.entries.get(c.name);
+        if (c.needsAuth && entry && !entry.lists) {
+          entry.lists = consentLists(c.name, entry.hash);
+          this.events.onServerChanged(c.name, 'lists', ['tools']);
+        }
         // A server that failed will not bring lists soon: nobody should keep waiting for it.
         if (c.state === 'error') this.wakeListWaiters(c.name);
         this.events.onServerChanged(c.name, 'state');
@@ -75,7 +92,7 @@ export class UpstreamPool {
     const hash = serverHash(config);
     const connection = new UpstreamConnection({
       name: config.name,
-      createTransport: () => createTransport(config, headers),
+      createTransport: () => createTransport(config, headers, this.authFor?.(config)),
       handlers: this.handlers,
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       clientInfo: this.clientInfo,
@@ -129,6 +146,14 @@ export class UpstreamPool {
 
   enabledEntries(): UpstreamEntry[] {
     return this.all().filter((e) => e.enabled);
+  }
+
+  /** The server's credentials changed (the user connected it): connect now, not at the next call. */
+  reconnect(name: string): void {
+    const entry = this.entries.get(name);
+    if (!entry || !entry.enabled || this.closed) return;
+    if (entry.connection.state === 'ready') void this.refreshLists(name);
+    else entry.connection.connect().catch(() => {});
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<void> {
@@ -262,12 +287,21 @@ function changedKinds(before: ServerLists | undefined, after: ServerLists): List
   return kinds;
 }
 
-function createTransport(config: ServerConfig, headers: HeaderSource): UpstreamTransport {
+function createTransport(
+  config: ServerConfig,
+  headers: HeaderSource,
+  auth: UpstreamAuth | undefined,
+): UpstreamTransport {
   if (config.transport === 'stdio') {
     return new StdioUpstream({ command: config.command, args: config.args, env: config.env, cwd: config.cwd });
   }
   const staticHeaders = config.headers ?? {};
-  const merged: HeaderSource = async () => ({ ...staticHeaders, ...(await headers()) });
+  const merged: HeaderSource = auth
+    ? async () => ({ ...staticHeaders, ...(await headers()), ...(await auth.headers()) })
+    : async () => ({ ...staticHeaders, ...(await headers()) });
   const url = new URL(config.url);
-  return config.transport === 'sse' ? createLegacySseUpstream(url, merged) : new StreamableHttpUpstream(url, merged);
+  const transport =
+    config.transport === 'sse' ? createLegacySseUpstream(url, merged) : new StreamableHttpUpstream(url, merged);
+  if (auth) transport.onunauthorized = auth.unauthorized;
+  return transport;
 }
