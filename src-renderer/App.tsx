@@ -5,6 +5,7 @@ import { Logo } from './components/Logo.tsx';
 import { formatAge } from './format.ts';
 import { AccountView } from './views/AccountView.tsx';
 import { ClientsView } from './views/ClientsView.tsx';
+import { ConnectionsView } from './views/ConnectionsView.tsx';
 import { LogView } from './views/LogView.tsx';
 import { MetricsView } from './views/MetricsView.tsx';
 import { ServersView } from './views/ServersView.tsx';
@@ -17,6 +18,7 @@ const VIEWS = [
   { id: 'log', label: 'Live log' },
   { id: 'metrics', label: 'Metrics' },
   { id: 'clients', label: 'Clients' },
+  { id: 'connections', label: 'Connections' },
   { id: 'account', label: 'Account' },
   { id: 'settings', label: 'Settings' },
 ] as const;
@@ -98,6 +100,7 @@ export function App() {
         {view === 'log' && <LogView />}
         {view === 'metrics' && <MetricsView />}
         {view === 'clients' && <ClientsView />}
+        {view === 'connections' && <ConnectionsView />}
         {view === 'account' && <AccountView status={status.data} onOpenSettings={() => setView('settings')} />}
         {view === 'settings' && <SettingsView status={status.data} />}
       </main>
@@ -231,6 +234,7 @@ function NavIcon(props: { id: ViewId }) {
     log: 'M2 3h12M2 6.5h12M2 10h8M2 13.5h10',
     metrics: 'M2 14h12M4 12V8M7 12V4M10 12V7M13 12V2',
     clients: 'M2 3h12v8H2zM5 14h6M8 11v3',
+    connections: 'M6.5 9.5l3-3M7 4.5l1-1a2.8 2.8 0 0 1 4 4l-1 1M9 11.5l-1 1a2.8 2.8 0 0 1-4-4l1-1',
     account: 'M8 8a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2.5 14.5c.8-2.8 3-4 5.5-4s4.7 1.2 5.5 4',
     settings:
       'M8 10.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5zM8 1v2M8 13v2M1 8h2M13 8h2M3 3l1.5 1.5M11.5 11.5 13 13M3 13l1.5-1.5M11.5 4.5 13 3',
