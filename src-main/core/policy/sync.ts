@@ -4,6 +4,7 @@ import { readPolicyCache, writePolicyCache } from './cache.ts';
 import { decodePolicyBody } from './decode.ts';
 import type { DecodedPolicy } from './decode.ts';
 import { PolicyError } from './errors.ts';
+import { readPolicyBody } from './read-limited.ts';
 import { EventStreamError, readEventStream } from './event-stream.ts';
 import type { PolicyDocument } from './schema.ts';
 import { POLICY_JWS_MEDIA_TYPE } from './signature.ts';
@@ -230,9 +231,10 @@ export function createPolicySync(options: PolicySyncOptions): PolicySync {
     try {
       const signal = AbortSignal.any([stopController.signal, AbortSignal.timeout(options.requestTimeoutMs ?? 15_000)]);
       response = await fetchImpl(options.endpoint, { headers, signal, cache: 'no-store' });
-      body = await response.text();
+      body = await readPolicyBody(response);
     } catch (cause) {
       if (stopped) return;
+      if (cause instanceof PolicyError) return fail(cause);
       fail(new PolicyError('unreachable', `the policy endpoint cannot be reached: ${errorText(cause)}`, { cause }));
       return;
     }
