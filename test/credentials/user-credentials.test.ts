@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, tempDir, textOf } from '../support/gateway-harness.ts';
+import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
+import { connect, startGateway, tempDir, textOf } from '../support/gateway-harness.ts';
+import { startHeaderEcho } from './fixtures/header-echo.ts';
 import {
   callTool,
   ENV_SERVER,
@@ -124,5 +126,39 @@ describe('credentials the user enters in the window', () => {
     // A personal server's values are the user's own: they stay after sign-out.
     await gw.gateway.org!.logout();
     expect(Object.values(await storedSecrets(dataDir))).toContain('personal-USER-31a7');
+  });
+});
+
+describe('credentials in personal mode (no org)', () => {
+  it("the user's key for their own remote server is sent with every request, and only there", async () => {
+    const mine = await startHeaderEcho('mine');
+    const other = await startHeaderEcho('other');
+    cleanups.push(
+      () => mine.close(),
+      () => other.close(),
+    );
+    const dataDir = await tempDir();
+    const gw = await startGateway(
+      { mine: { url: mine.url }, other: { url: other.url } },
+      { dataDir, secretStore: new FileSecretStore({ dataDir }) },
+    );
+    cleanups.push(() => gw.close());
+    await gw.gateway.api.setCredential({ server: 'mine', name: 'Authorization', value: 'Bearer personal-USER-5e11' });
+    expect(await gw.gateway.api.listCredentials()).toEqual([
+      { server: 'mine', target: 'header', name: 'Authorization', source: 'user', label: 'Authorization', set: true },
+    ]);
+    const sent = JSON.parse((await callTool(gw, 'mine', 'headers')).text) as Record<string, string>;
+    expect(sent.authorization).toBe('Bearer personal-USER-5e11');
+    const elsewhere = JSON.parse((await callTool(gw, 'other', 'headers')).text) as Record<string, string>;
+    expect(elsewhere.authorization).toBeUndefined();
+    await expect(
+      gw.gateway.api.setCredential({ server: 'mine', name: 'Host', value: 'evil.example' }),
+    ).rejects.toMatchObject({ code: 'unknown_credential' });
+
+    const cleared = await gw.gateway.api.clearCredential({ server: 'mine', name: 'Authorization' });
+    expect(cleared.set).toBe(false);
+    expect(await gw.gateway.api.listCredentials()).toEqual([]);
+    const after = JSON.parse((await callTool(gw, 'mine', 'headers')).text) as Record<string, string>;
+    expect(after.authorization).toBeUndefined();
   });
 });

@@ -3,7 +3,8 @@ import type { SecretStore } from '../secrets/index.ts';
 import { OrgSecretSync, orgSecretsUrl } from './org-secrets.ts';
 import { secretRefsOf } from './requirements.ts';
 import type { ExchangedToken, TokenExchangeRequest } from './token-exchange.ts';
-import { UpstreamCredentials, type CredentialServer, type CredentialStatus } from './upstream-credentials.ts';
+import { ServerCredentials } from './server-credentials.ts';
+import { UpstreamCredentials, type CredentialServer } from './upstream-credentials.ts';
 
 export type OrgCredentialsOptions = {
   store: SecretStore;
@@ -21,16 +22,13 @@ export type OrgCredentialsOptions = {
  * time the policy is fetched or confirmed, deleted at sign-out), holds the user-entered ones, and
  * says which servers must restart when a value they use changed.
  */
-export class OrgCredentials {
-  readonly upstream: UpstreamCredentials;
+export class OrgCredentials extends ServerCredentials {
   private readonly orgSecrets: OrgSecretSync;
   private readonly options: OrgCredentialsOptions;
-  private readonly listeners = new Set<(servers: string[]) => void>();
   private seen = '';
 
   constructor(options: OrgCredentialsOptions) {
-    this.options = options;
-    this.orgSecrets = new OrgSecretSync({
+    const orgSecrets = new OrgSecretSync({
       store: options.store,
       url: orgSecretsUrl(options.policyEndpoint),
       getAccessToken: options.getOrgServerToken,
@@ -38,18 +36,16 @@ export class OrgCredentials {
       ...(options.registerSecret && { registerSecret: options.registerSecret }),
       ...(options.log && { log: options.log }),
     });
-    this.upstream = new UpstreamCredentials({
-      store: options.store,
-      orgSecrets: this.orgSecrets,
-      exchange: options.exchange,
-      ...(options.registerSecret && { registerSecret: options.registerSecret }),
-    });
-  }
-
-  /** Called with the servers whose credentials changed (they restart to pick the new values up). */
-  onChange(listener: (servers: string[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    super(
+      new UpstreamCredentials({
+        store: options.store,
+        orgSecrets,
+        exchange: options.exchange,
+        ...(options.registerSecret && { registerSecret: options.registerSecret }),
+      }),
+    );
+    this.orgSecrets = orgSecrets;
+    this.options = options;
   }
 
   /**
@@ -89,25 +85,6 @@ export class OrgCredentials {
     await this.orgSecrets.clear();
     const cleared = await this.upstream.user.clearWhere((server) => orgServers.has(server));
     this.emit(cleared);
-  }
-
-  async set(server: CredentialServer, name: string, value: string): Promise<void> {
-    await this.upstream.set(server, name, value);
-    this.emit([server.name]);
-  }
-
-  async clear(server: CredentialServer, name: string): Promise<void> {
-    await this.upstream.clear(server, name);
-    this.emit([server.name]);
-  }
-
-  status(servers: readonly CredentialServer[]): Promise<CredentialStatus[]> {
-    return this.upstream.status(servers);
-  }
-
-  private emit(servers: string[]): void {
-    if (servers.length === 0) return;
-    for (const listener of this.listeners) listener(servers);
   }
 }
 
