@@ -129,6 +129,13 @@ async function checkOutput(unpacked: string): Promise<string[]> {
     '/node_modules/@modelcontextprotocol/sdk/package.json',
     '/node_modules/zod/package.json',
     '/node_modules/electron-store/package.json',
+    // "Try the demo org": the demo, its IdP and its three stdio MCP servers run from the app.
+    '/dist-main/demo/app-demo.js',
+    '/dist-main/demo/demo-server.js',
+    '/node_modules/oidc-provider/package.json',
+    '/node_modules/@modelcontextprotocol/server-filesystem/package.json',
+    '/node_modules/@modelcontextprotocol/server-memory/package.json',
+    '/node_modules/@modelcontextprotocol/server-everything/package.json',
   ];
   for (const file of required) if (!files.has(file)) problems.push(`app.asar lacks ${file}`);
   for (const file of files) {

@@ -5,12 +5,18 @@ import fs from 'node:fs/promises';
 import { WINDOW_CLIENT_ID, windowUrl } from '../core/api/index.ts';
 import { createAuditBatchHandler } from '../core/audit/index.ts';
 import { openInSystemBrowser, type SignedInUser } from '../core/auth/index.ts';
-import { createGateway, type Gateway } from '../core/gateway/index.ts';
+import { createGateway, type DemoHooks, type Gateway } from '../core/gateway/index.ts';
 import { saveOrgUrl, type AuditSinkConfig } from '../core/policy/index.ts';
 import { openHeadlessSecretStore } from '../core/secrets/index.ts';
 import { startOrgServer, type RunningOrgServer } from '../org-server/index.ts';
 import { demoLayout, prepareDemoFiles, type DemoLayout } from './demo-files.ts';
-import { DEMO_CONTACT, DEMO_SHARED_SECRET, demoPolicy } from './demo-policy.ts';
+import {
+  DEMO_CONTACT,
+  DEMO_SHARED_SECRET,
+  demoPolicy,
+  nodeServerLauncher,
+  type DemoServerLauncher,
+} from './demo-policy.ts';
 import { browseHeadless } from './headless-browser.ts';
 import { startIdentityEcho, type IdentityEcho } from './identity-echo.ts';
 import { DEFAULT_IDP_USERS, startIdp, type Idp } from './idp.ts';
@@ -33,6 +39,10 @@ export type DemoOrgOptions = {
   openSystemBrowser?: boolean;
   /** The Node binary that runs the stdio servers; default the one running this process. */
   node?: string;
+  /** How the stdio servers start instead (the packaged app runs them with its own executable). */
+  serverLauncher?: DemoServerLauncher;
+  /** The app's switch between the demo and the user's own setup, for the API's startDemo/stopDemo. */
+  demoHooks?: DemoHooks;
   /** Progress and problems, one line each (the gateway's own log included). */
   log?: (line: string) => void;
   /** Audit sinks besides the org server's receiver, as a managed config would add (an OTLP collector). */
@@ -84,7 +94,7 @@ export async function startDemoOrg(options: DemoOrgOptions): Promise<DemoOrg> {
 
     // Rewritten at every start: the identity echo's URL (a free port) is in it.
     const policy = demoPolicy({
-      node: options.node ?? process.execPath,
+      launch: options.serverLauncher ?? nodeServerLauncher(options.node ?? process.execPath),
       sandboxDir: layout.sandboxDir,
       memoryFile: layout.memoryFile,
       identityUrl: identityEcho.url,
@@ -123,6 +133,7 @@ export async function startDemoOrg(options: DemoOrgOptions): Promise<DemoOrg> {
       // AI client configs written from the window's Clients view land in the demo's stand-in home.
       host: { platform: hostPlatform(), homeDir: layout.homeDir, env: {} },
       orgUrl: { url: orgServer.url, managed: false },
+      ...(options.demoHooks && { demo: options.demoHooks }),
       log,
     });
     late.gateway = gateway;

@@ -18,9 +18,19 @@ export const DEMO_CONTACT = 'it-help@demo.gatehouse.test';
 /** The header and secret reference of the shared secret the identity echo server also checks. */
 export const DEMO_SHARED_SECRET = { header: 'X-Gatehouse-Secret', secretRef: 'demo-identity-echo' };
 
+export type DemoServerName = keyof typeof SERVER_PACKAGES;
+
+/** How a stdio server of the demo is started: its command line, given the server and its arguments. */
+export type DemoServerLauncher = (server: DemoServerName, args: string[]) => { command: string; args: string[] };
+
+/** `node <the package's bin> args…`: the CLI and tests, where a Node binary runs the servers. */
+export function nodeServerLauncher(node: string): DemoServerLauncher {
+  return (server, args) => ({ command: node, args: [serverEntry(server), ...args] });
+}
+
 export type DemoPolicyInput = {
-  /** The Node binary that runs the stdio servers (the one running Gatehouse). */
-  node: string;
+  /** How the stdio servers start (a Node binary, or the packaged app's own executable). */
+  launch: DemoServerLauncher;
   sandboxDir: string;
   memoryFile: string;
   /** URL of the identity echo server; also the resource (audience) of the token it gets. */
@@ -44,19 +54,16 @@ export function demoPolicy(input: DemoPolicyInput): Record<string, unknown> {
     servers: {
       filesystem: {
         title: 'Shared files (demo sandbox)',
-        command: input.node,
-        args: [serverEntry('filesystem'), input.sandboxDir],
+        ...input.launch('filesystem', [input.sandboxDir]),
       },
       memory: {
         title: 'Team memory',
-        command: input.node,
-        args: [serverEntry('memory')],
+        ...input.launch('memory', []),
         env: { MEMORY_FILE_PATH: input.memoryFile },
       },
       everything: {
         title: 'MCP test server (every feature)',
-        command: input.node,
-        args: [serverEntry('everything'), 'stdio'],
+        ...input.launch('everything', ['stdio']),
       },
       identity: {
         title: 'Identity echo (shows the identity it verified)',
@@ -100,7 +107,8 @@ export function demoPolicy(input: DemoPolicyInput): Record<string, unknown> {
 
 const require = createRequire(import.meta.url);
 
-function serverEntry(name: keyof typeof SERVER_PACKAGES): string {
+/** The file a demo server's package runs (its `bin`). */
+export function serverEntry(name: DemoServerName): string {
   const pkg = SERVER_PACKAGES[name];
   let manifest: string;
   try {

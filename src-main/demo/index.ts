@@ -4,3 +4,6 @@ export { startDemoOrg } from './demo-org.ts';
 export type { DemoOrg, DemoOrgOptions } from './demo-org.ts';
 export { demoBanner, DEMO_READY_LINE } from './demo-banner.ts';
 export { defaultDemoDataDir } from './demo-files.ts';
+export { startAppGateway } from './app-demo.ts';
+export type { AppGateway, AppGatewayOptions } from './app-demo.ts';
+export type { DemoServerLauncher, DemoServerName } from './demo-policy.ts';

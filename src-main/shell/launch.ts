@@ -3,7 +3,10 @@
 /** How client configs start the bridge (the clients module's BridgeLauncher shape). */
 export type BridgeLauncher = { command: string; args: string[] };
 
-export type ShellMode = { kind: 'bridge'; args: string[] } | { kind: 'app'; hidden: boolean };
+export type ShellMode =
+  | { kind: 'bridge'; args: string[] }
+  | { kind: 'demo-server'; server: string; args: string[] }
+  | { kind: 'app'; hidden: boolean };
 
 /**
  * `Gatehouse bridge --client cursor …` runs the stdio bridge and exits (that is how Claude Desktop
@@ -14,6 +17,8 @@ export type ShellMode = { kind: 'bridge'; args: string[] } | { kind: 'app'; hidd
 export function shellModeFromArgv(argv: readonly string[], defaultApp: boolean): ShellMode {
   const args = argv.slice(defaultApp ? 2 : 1);
   if (args[0] === 'bridge') return { kind: 'bridge', args: args.slice(1) };
+  // A stdio MCP server of the demo org, started by the app itself (see demoServerLauncher).
+  if (args[0] === 'demo-server' && args[1]) return { kind: 'demo-server', server: args[1], args: args.slice(2) };
   return { kind: 'app', hidden: args.includes('--hidden') };
 }
 
@@ -30,4 +35,12 @@ export function appBridgeLauncher(options: {
 }): BridgeLauncher {
   if (!options.isPackaged) return { command: options.execPath, args: [options.mainScript] };
   return { command: options.env.APPIMAGE || options.execPath, args: [] };
+}
+
+/**
+ * How the demo org starts its stdio servers from the app: the same executable as the bridge, with
+ * `demo-server <name>`, since a packaged app cannot run them as plain Node.
+ */
+export function demoServerLauncher(app: BridgeLauncher): (server: string, args: string[]) => BridgeLauncher {
+  return (server, args) => ({ command: app.command, args: [...app.args, 'demo-server', server, ...args] });
 }

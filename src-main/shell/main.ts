@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, net, shell } from 'electron';
 import { DEFAULT_PORT, defaultDataDir } from '../core/config/paths.ts';
 import type { GatewayApi } from '../core/api/contract.ts';
-import { startGatewayForUser, type Gateway } from '../core/gateway/index.ts';
+import { startGatewayForUser } from '../core/gateway/index.ts';
+import { startAppGateway, type AppGateway } from '../demo/index.ts';
 import { isExternalLinkAllowed } from './app-origin.ts';
 import { registerAppScheme, serveWindowFiles } from './app-protocol.ts';
 import { Autostart } from './autostart.ts';
 import { registerApiIpc } from './ipc.ts';
-import { appBridgeLauncher, shellModeFromArgv } from './launch.ts';
+import { appBridgeLauncher, demoServerLauncher, shellModeFromArgv } from './launch.ts';
 import { openSafeStorageSecretStore } from './secret-box.ts';
 import { installPermissionRules, installWebContentsRules } from './security.ts';
 import { TrayController } from './tray.ts';
@@ -23,6 +24,7 @@ const appRoot = path.resolve(here, '..', '..'); // dist-main/shell → the app (
 
 const mode = shellModeFromArgv(process.argv, Boolean(process.defaultApp));
 if (mode.kind === 'bridge') void runBridge(mode.args);
+else if (mode.kind === 'demo-server') void runDemoServer(mode.server, mode.args);
 else void runApp(mode.hidden);
 
 /** `Gatehouse bridge …`: the stdio bridge an AI client started; no tray, no window, no lock. */
@@ -35,6 +37,19 @@ async function runBridge(args: string[]): Promise<void> {
   } catch (error) {
     process.stderr.write(`gatehouse bridge: ${error instanceof Error ? error.message : String(error)}\n`);
     app.exit((error as { exitCode?: number }).exitCode ?? 1);
+  }
+}
+
+/** `Gatehouse demo-server <name> …`: one of the demo org's stdio MCP servers; no tray, no window, no lock. */
+async function runDemoServer(server: string, args: string[]): Promise<void> {
+  app.disableHardwareAcceleration();
+  app.dock?.hide();
+  try {
+    const { runDemoServer: run } = await import('../demo/demo-server.ts');
+    await run(server, args);
+  } catch (error) {
+    process.stderr.write(`gatehouse demo-server: ${error instanceof Error ? error.message : String(error)}\n`);
+    app.exit(1);
   }
 }
 
@@ -61,27 +76,41 @@ async function runApp(launchedHidden: boolean): Promise<void> {
     mainScript: path.join(here, 'main.js'),
     env: process.env,
   });
-  let gateway: Gateway;
+  let gateway: AppGateway;
   try {
-    // The same start as `gatehouse serve`, with Electron's secret store, browser and network.
-    ({ gateway } = await startGatewayForUser({
-      dataDir,
-      port: DEFAULT_PORT,
-      homeDir: app.getPath('home'),
-      env: process.env,
-      platform: process.platform,
-      openSecretStore: () => openSafeStorageSecretStore(dataDir),
-      openBrowser: async (url: string) => {
-        if (!isExternalLinkAllowed(url, { allowLoopbackHttp: true }))
-          throw new Error(`Refusing to open ${url} in the browser.`);
-        await shell.openExternal(url);
+    // The same start as `gatehouse serve`, with Electron's secret store, browser and network; the
+    // tray and the window can swap it for the demo org ("Try the demo org") and back.
+    gateway = await startAppGateway({
+      ownDataDir: dataDir,
+      demo: {
+        dataDir: path.join(dataDir, 'demo'),
+        port: DEFAULT_PORT,
+        serverLauncher: demoServerLauncher(bridgeLauncher),
+        log,
       },
-      // net.fetch uses the system proxy and certificate store, as an employee's laptop needs.
-      fetch: ((input: string | URL | Request, init?: RequestInit) =>
-        net.fetch(input instanceof URL ? input.href : input, init)) as typeof fetch,
-      bridgeLauncher,
-      log,
-    }));
+      startOwn: async (demo) =>
+        (
+          await startGatewayForUser({
+            dataDir,
+            port: DEFAULT_PORT,
+            homeDir: app.getPath('home'),
+            env: process.env,
+            platform: process.platform,
+            openSecretStore: () => openSafeStorageSecretStore(dataDir),
+            openBrowser: async (url: string) => {
+              if (!isExternalLinkAllowed(url, { allowLoopbackHttp: true }))
+                throw new Error(`Refusing to open ${url} in the browser.`);
+              await shell.openExternal(url);
+            },
+            // net.fetch uses the system proxy and certificate store, as an employee's laptop needs.
+            fetch: ((input: string | URL | Request, init?: RequestInit) =>
+              net.fetch(input instanceof URL ? input.href : input, init)) as typeof fetch,
+            bridgeLauncher,
+            demo,
+            log,
+          })
+        ).gateway,
+    });
   } catch (error) {
     dialog.showErrorBox('Gatehouse could not start', error instanceof Error ? error.message : String(error));
     return app.exit(1);

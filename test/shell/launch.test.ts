@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linuxAutostartEntry, linuxAutostartFile, quoteExecArgument } from '../../src-main/shell/autostart-entry.ts';
-import { appBridgeLauncher, shellModeFromArgv } from '../../src-main/shell/launch.ts';
+import { appBridgeLauncher, demoServerLauncher, shellModeFromArgv } from '../../src-main/shell/launch.ts';
 import { restoreBounds } from '../../src-main/shell/window-bounds.ts';
 import { mainWindowOptions } from '../../src-main/shell/window-options.ts';
 
@@ -24,6 +24,25 @@ describe('shellModeFromArgv', () => {
     });
     // The main script's own path is not a command, even if its folder were called bridge.
     expect(shellModeFromArgv(['electron', 'bridge'], true)).toEqual({ kind: 'app', hidden: false });
+  });
+});
+
+describe('the demo org servers of the app', () => {
+  it('start as `<app> demo-server <name> args…`, which the app runs as that server', () => {
+    const launch = demoServerLauncher({ command: '/opt/Gatehouse/gatehouse', args: [] });
+    const started = launch('filesystem', ['/home/a/.config/gatehouse/demo/sandbox']);
+    expect(started).toEqual({
+      command: '/opt/Gatehouse/gatehouse',
+      args: ['demo-server', 'filesystem', '/home/a/.config/gatehouse/demo/sandbox'],
+    });
+    expect(shellModeFromArgv([started.command, ...started.args], false)).toEqual({
+      kind: 'demo-server',
+      server: 'filesystem',
+      args: ['/home/a/.config/gatehouse/demo/sandbox'],
+    });
+    const dev = demoServerLauncher({ command: '/repo/node_modules/electron/dist/electron', args: ['/repo/main.js'] });
+    const devArgv = [dev('everything', ['stdio']).command, ...dev('everything', ['stdio']).args];
+    expect(shellModeFromArgv(devArgv, true)).toEqual({ kind: 'demo-server', server: 'everything', args: ['stdio'] });
   });
 });
 

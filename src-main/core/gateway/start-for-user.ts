@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BridgeLauncher } from '../clients/index.ts';
 import { loadOrgConfig, type OrgConfigResult } from '../policy/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
-import { createGateway, type Gateway } from './create-gateway.ts';
+import { createGateway, type DemoHooks, type Gateway } from './create-gateway.ts';
 
 export type UserGatewayOptions = {
   dataDir: string;
@@ -19,6 +19,8 @@ export type UserGatewayOptions = {
   fetch?: typeof fetch;
   bridgeLauncher?: BridgeLauncher;
   rendererRoot?: string;
+  /** The app's "Try the demo org" switch (src-main/demo/app-demo.ts). */
+  demo?: DemoHooks;
   log: (line: string) => void;
 };
 
@@ -64,6 +66,7 @@ export async function startGatewayForUser(
         : { url: org.mode === 'user' ? org.source : null, managed: org.mode === 'managed' },
     ...(options.bridgeLauncher && { bridgeLauncher: options.bridgeLauncher }),
     ...(options.rendererRoot && { rendererRoot: options.rendererRoot }),
+    ...(options.demo && { demo: options.demo }),
     log: options.log,
   });
   return { gateway, org };
