@@ -40,7 +40,12 @@ export function credentialsApi(gateway: Gateway): CredentialMethods {
     async listCredentials() {
       const credentials = gateway.credentials;
       if (!credentials) return [];
-      const servers = gateway.pool.all().map((entry) => credentials.credentialServer(entry.config));
+      // A server the policy denies gets no credentials, so none are asked for.
+      const who = { sessionId: '', localClientId: 'window' };
+      const servers = gateway.pool
+        .all()
+        .filter((entry) => gateway.router.access.server(entry.config.name, who).allow)
+        .map((entry) => credentials.credentialServer(entry.config));
       const statuses = await credentials.credentials.status(servers);
       return statuses.map(({ secretRef: _secretRef, ...shown }) => shown);
     },
