@@ -209,7 +209,7 @@ export class UpstreamOAuth {
           metadata: grant.metadata,
           clientInformation: grant.client,
           refreshToken: grant.refreshToken,
-          resource: new URL(grant.resource),
+          resource: grant.resource,
           fetchFn: this.fetchFn,
         });
       } catch (error) {
@@ -323,7 +323,7 @@ export class UpstreamOAuth {
         redirectUrl: redirect.redirectUri,
         ...(scope && { scope }),
         state: expectedState,
-        resource: new URL(resource),
+        resource,
       });
       const wait = async () => {
         const callback = await withTimeout(
@@ -416,7 +416,7 @@ export class UpstreamOAuth {
         authorizationCode: code,
         codeVerifier: flow.codeVerifier,
         redirectUri: flow.redirectUri,
-        resource: new URL(flow.resource),
+        resource: flow.resource,
         fetchFn: this.fetchFn,
       });
     } catch (cause) {

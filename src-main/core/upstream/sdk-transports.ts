@@ -15,6 +15,8 @@ class SdkTransportAdapter implements UpstreamTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onunauthorized?: UpstreamTransport['onunauthorized'];
+  /** What the OAuth hook answered to a 401; the SDK transport would report it as a bare HTTP error. */
+  authError: Error | undefined;
   protected inner: Transport | undefined;
   private readonly createInner: () => Promise<Transport>;
   private protocolVersion: string | undefined;
@@ -29,11 +31,16 @@ class SdkTransportAdapter implements UpstreamTransport {
     inner.onclose = () => this.onclose?.();
     inner.onerror = (error) => this.onerror?.(error);
     if (this.protocolVersion !== undefined) inner.setProtocolVersion?.(this.protocolVersion);
-    return inner.start();
+    return inner.start().catch((error: unknown) => this.rethrow(error));
   }
   send(message: JsonRpcMessage): Promise<void> {
     if (!this.inner) return Promise.reject(new Error('the connection to the server is not started'));
-    return this.inner.send(message as Parameters<Transport['send']>[0]);
+    return this.inner.send(message as Parameters<Transport['send']>[0]).catch((error: unknown) => this.rethrow(error));
+  }
+  private rethrow(error: unknown): never {
+    const authError = this.authError;
+    this.authError = undefined;
+    throw authError ?? error;
   }
   async close(): Promise<void> {
     await this.inner?.close();
@@ -85,7 +92,12 @@ export function createLegacySseUpstream(url: URL, headers: HeaderSource): Upstre
     if (first.response.status !== 401 || !adapter.onunauthorized) return first.response;
     // OAuth: one more try with refreshed credentials, else the handler's error is the answer.
     await first.response.body?.cancel();
-    await adapter.onunauthorized(first.response.headers.get('www-authenticate') ?? undefined, first.added);
+    try {
+      await adapter.onunauthorized(first.response.headers.get('www-authenticate') ?? undefined, first.added);
+    } catch (error) {
+      adapter.authError = error as Error;
+      throw error;
+    }
     return (await once(input, init)).response;
   };
   const adapter = new SdkTransportAdapter(async () => {

@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createRemoteJWKSet, jwtVerify, type JWK } from 'jose';
 import Provider from 'oidc-provider';
@@ -15,6 +16,8 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 export type ProtectedServer = {
   /** The MCP endpoint (also the RFC 8707 resource). */
   url: string;
+  /** The same server over the legacy HTTP+SSE transport (GET here, POSTs to /messages), same tokens. */
+  sseUrl: string;
   issuer: string;
   provider: Provider;
   /** Every bearer token the MCP server accepted, in order. */
@@ -30,12 +33,18 @@ export type ProtectedServer = {
   stop(): Promise<void>;
 };
 
-export async function startProtectedServer(options: { accessTokenTtl?: number } = {}): Promise<ProtectedServer> {
+export async function startProtectedServer(
+  options: {
+    accessTokenTtl?: number;
+    /** `origin`: the resource indicator is the server's origin (no path), so it covers /mcp and /sse. */
+    resource?: 'endpoint' | 'origin';
+  } = {},
+): Promise<ProtectedServer> {
   const asServer = await listen();
   const issuer = `http://127.0.0.1:${(asServer.address() as AddressInfo).port}`;
   const mcpServer = await listen();
   const base = `http://127.0.0.1:${(mcpServer.address() as AddressInfo).port}`;
-  const resource = `${base}/mcp`;
+  const resource = options.resource === 'origin' ? base : `${base}/mcp`;
   const metadataUrl = `${base}/.well-known/oauth-protected-resource/mcp`;
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -87,6 +96,7 @@ export async function startProtectedServer(options: { accessTokenTtl?: number } 
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
   const acceptedTokens: string[] = [];
   const rejected = new Set<string>();
+  const sseSessions = new Map<string, SSEServerTransport>();
   let unauthorized = 0;
   const challenge = (response: http.ServerResponse, error?: string) => {
     unauthorized++;
@@ -111,7 +121,8 @@ export async function startProtectedServer(options: { accessTokenTtl?: number } 
         );
         return;
       }
-      if (url.pathname !== '/mcp') return void response.writeHead(404).end();
+      const legacy = url.pathname === '/sse' || url.pathname === '/messages';
+      if (url.pathname !== '/mcp' && !legacy) return void response.writeHead(404).end();
       const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
       if (!token) return challenge(response);
       if (rejected.has(token)) return challenge(response, 'invalid_token');
@@ -122,7 +133,13 @@ export async function startProtectedServer(options: { accessTokenTtl?: number } 
         return challenge(response, 'invalid_token');
       }
       acceptedTokens.push(token);
-      // Stateless: a fresh server and transport per request.
+      if (url.pathname === '/messages') {
+        const session = sseSessions.get(url.searchParams.get('sessionId') ?? '');
+        if (!session) return void response.writeHead(404).end();
+        await session.handlePostMessage(request, response);
+        return;
+      }
+      // Streamable HTTP is stateless (a fresh server and transport per request); SSE keeps one per stream.
       const server = new McpServer({ name: 'notes', version: '1.0.0' });
       server.registerTool('whoami', { description: 'Who the token says you are' }, async () => ({
         content: [{ type: 'text', text: JSON.stringify({ sub: claims.sub, email: claims.email }) }],
@@ -130,6 +147,13 @@ export async function startProtectedServer(options: { accessTokenTtl?: number } 
       server.registerTool('echo', { description: 'Echoes' }, async () => ({
         content: [{ type: 'text', text: 'echo' }],
       }));
+      if (url.pathname === '/sse') {
+        const sse = new SSEServerTransport('/messages', response);
+        sseSessions.set(sse.sessionId, sse);
+        response.on('close', () => void sseSessions.delete(sse.sessionId));
+        await server.connect(sse);
+        return;
+      }
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       response.on('close', () => void transport.close().then(() => server.close()));
       await server.connect(transport);
@@ -140,7 +164,8 @@ export async function startProtectedServer(options: { accessTokenTtl?: number } 
   });
 
   return {
-    url: resource,
+    url: `${base}/mcp`,
+    sseUrl: `${base}/sse`,
     issuer,
     provider,
     acceptedTokens,
