@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/gateway-harness.ts';
 import {
@@ -64,7 +65,8 @@ describe('org-provided credentials and token exchange, with a real IdP, org serv
     expect(Object.keys(afterSignOut).filter((k) => k.startsWith('org-secret'))).toEqual([]);
     expect(Object.values(afterSignOut).join('\n')).not.toMatch(/SECRET/);
 
-    // Nothing secret in audit segments, policy cache, list cache, configs or the gateway's log.
+    // Nothing secret in audit segments, policy cache, list cache, an AI client's config or the log.
+    await gw.gateway.api.connectClient({ client: 'cursor' });
     await gw.close();
     const secrets = [...Object.values(SECRETS), ...org.exchangedTokens];
     const files = await filesOutsideSecretStore(dataDir);
@@ -74,6 +76,7 @@ describe('org-provided credentials and token exchange, with a real IdP, org serv
       .map((f) => f.text)
       .join('\n');
     expect(audit).toMatch(/x-api-key/);
+    expect(files.some((f) => f.file.endsWith(path.join('.cursor', 'mcp.json')))).toBe(true);
     for (const { file, text } of [...files, { file: 'log', text: logs.join('\n') }]) {
       for (const secret of secrets) expect(text.includes(secret), `${secret.slice(0, 8)}… in ${file}`).toBe(false);
     }

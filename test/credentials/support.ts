@@ -125,8 +125,12 @@ export async function orgGateway(
   cleanups: (() => Promise<unknown>)[],
   personalServers: Record<string, unknown> = {},
 ): Promise<RunningGateway> {
+  // AI client configs go to a temp HOME inside the data dir, where the leak scans look too.
+  const home = path.join(dataDir, 'home');
+  await fs.mkdir(path.join(home, '.cursor'), { recursive: true });
   const gw = await startGateway(personalServers, {
     dataDir,
+    host: { platform: 'linux', homeDir: home, env: {} },
     log: (line) => logs.push(line),
     org: {
       org: {
