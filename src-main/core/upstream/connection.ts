@@ -190,6 +190,11 @@ export class UpstreamConnection {
       this.setState('ready');
       this.handlers.onConnected(this);
     } catch (cause) {
+      if (cause instanceof UpstreamError && cause.code === 'auth_required') {
+        // Raised by the transport's start (legacy SSE opens its stream before initialize).
+        this.needsAuth = true;
+        this.lastAuthMessage = cause.message;
+      }
       if (this.needsAuth) {
         // Waiting for the user's consent: no retry timer; the next call (or the consent) tries again.
         this.transport = undefined;
