@@ -218,8 +218,8 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
     },
     async logout() {
       await gateway.org?.logout();
-      // The user's tokens for remote servers go with the sign-in (revoked where the server allows).
-      await gateway.upstreamAuth?.forgetAll();
+      // The user's tokens for remote servers go with the org sign-in (revoked where the server allows).
+      if (gateway.org) await gateway.upstreamAuth?.forgetAll();
       return {};
     },
     async listConnections() {
