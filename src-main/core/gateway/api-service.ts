@@ -116,7 +116,8 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
       ...(lock.reason && { lockReason: lock.reason }),
       ...(entry.connection.lastError &&
         entry.connection.state === 'error' && { lastError: entry.connection.lastError }),
-      toolCount: entry.lists ? entry.lists.tools.length : null,
+      // A server waiting for the user's sign-in lists only a placeholder: its tools are not known.
+      toolCount: entry.lists && !entry.lists.placeholder ? entry.lists.tools.length : null,
     };
   }
 
