@@ -1,4 +1,5 @@
 import {
+  auditWarnings,
   AuditSinkError,
   createHttpsBatchSink,
   createOtlpLogSink,
@@ -172,4 +173,24 @@ async function otlpHeaders(
     result[header.header] = `${header.prefix ?? ''}${secret}`;
   }
   return result;
+}
+
+/**
+ * Calls `changed` when the audit warnings the window and the tray show change (a write error, a
+ * backlog nearing the limit, records lost): not on every delivered batch, which would make a
+ * status event of every call.
+ */
+export function watchAuditWarnings(audit: AuditLog, outboxes: readonly AuditOutbox[], changed: () => void): void {
+  let last = '';
+  const check = () => {
+    const now = auditWarnings(
+      audit.status(),
+      outboxes.map((outbox) => outbox.status()),
+    ).join('\n');
+    if (now === last) return;
+    last = now;
+    changed();
+  };
+  audit.onStatus(check);
+  for (const outbox of outboxes) outbox.onStatus(check);
 }

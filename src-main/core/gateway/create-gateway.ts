@@ -17,7 +17,13 @@ import type { SecretStore } from '../secrets/index.ts';
 import { UpstreamPool, type HeaderSource } from '../upstream/index.ts';
 import { followOrgForUpstreamAuth, UpstreamOAuth } from '../upstream-auth/index.ts';
 import { createApiService } from './api-service.ts';
-import { auditRequests, redactionFromPolicy, retentionDaysFor, startOrgAuditShipping } from './audit-bridge.ts';
+import {
+  auditRequests,
+  redactionFromPolicy,
+  retentionDaysFor,
+  startOrgAuditShipping,
+  watchAuditWarnings,
+} from './audit-bridge.ts';
 import { GatewaySettings } from './settings.ts';
 import { ServerToggles } from './toggles.ts';
 import { GATEHOUSE_VERSION } from './version.ts';
@@ -273,8 +279,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     ...(deps.demo && { demo: deps.demo }),
   });
   // Audit write errors and sink backlogs are part of the status the window and the tray show.
-  audit.onStatus(() => changes.emit('status'));
-  for (const outbox of outboxes) outbox.onStatus(() => changes.emit('status'));
+  watchAuditWarnings(audit, outboxes, () => changes.emit('status'));
   (gateway as { api: GatewayApi }).api = api;
   const window = windowRoutes(api, deps.rendererRoot ? { rendererRoot: deps.rendererRoot } : {});
   routes.push(...window.routes);
