@@ -10,4 +10,5 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(1);
 }
+await import('./strip-cache.js'); // type-stripped sources from a disk cache: ~35 MB less resident memory
 await import('../src-main/cli/main.ts');
