@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../support/gateway-harness.ts';
+import { NODE, ROOT, tempDir } from '../support/gateway-harness.ts';
 import {
   callTool,
   filesOutsideSecretStore,
@@ -80,5 +82,31 @@ describe('org-provided credentials and token exchange, with a real IdP, org serv
     for (const { file, text } of [...files, { file: 'log', text: logs.join('\n') }]) {
       for (const secret of secrets) expect(text.includes(secret), `${secret.slice(0, 8)}… in ${file}`).toBe(false);
     }
+  });
+});
+
+describe('gatehouse logout while no gateway runs', () => {
+  it('deletes the org secrets and the keys entered for org servers, and keeps those for personal servers', async () => {
+    const org = await startCredentialOrg(cleanups);
+    const dataDir = await tempDir();
+    const gw = await orgGateway(org, dataDir, [], cleanups, { mine: { url: org.other.url } });
+    await gw.gateway.api.setCredential({ server: 'notes', name: 'X-Notes-Key', value: 'org-server-USER-1' });
+    await gw.gateway.api.setCredential({ server: 'mine', name: 'X-Mine', value: 'personal-USER-2' });
+    await expect
+      .poll(async () => (await storedSecrets(dataDir))['org-secret:linear-key'], { timeout: 10_000 })
+      .toBe(SECRETS['linear-key']);
+    await gw.close();
+
+    // Not spawnSync: the IdP runs in this process and must answer the revocation.
+    const cli = await promisify(execFile)(NODE, [
+      path.join(ROOT, 'src-main/cli/main.ts'),
+      'logout',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(cli.stdout).toContain('the sign-in was revoked');
+    const left = Object.values(await storedSecrets(dataDir));
+    expect(left.join('\n')).not.toMatch(/SECRET|org-server-USER/);
+    expect(left).toContain('personal-USER-2');
   });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createAuthClient, readSignInStatus } from '../../core/auth/index.ts';
 import { defaultDataDir } from '../../core/config/index.ts';
+import { forgetOrgCredentials } from '../../core/credentials/index.ts';
 import { openHeadlessSecretStore } from '../../core/secrets/index.ts';
 import { parseCommandArgs } from '../args.ts';
 
@@ -36,6 +37,8 @@ export async function run(argv: string[]): Promise<number> {
     openBrowser: async () => undefined,
   });
   const result = await client.logout();
+  // Org secrets and keys entered for org servers leave with the sign-in (a running gateway does the same).
+  await forgetOrgCredentials(secretStore);
   const who = status.user.email ?? status.user.sub;
   if (!result.revoked) {
     process.stdout.write(`Signed out ${who} on this computer.\n`);

@@ -1,7 +1,7 @@
 // Static credentials for upstream servers (org-provided and user-entered) and tokens minted per
 // server by token exchange: resolved from the secret store when sent, never stored elsewhere.
 export type { CredentialErrorCode } from './errors.ts';
-export { credentialServer, OrgCredentials } from './org-credentials.ts';
+export { credentialServer, forgetOrgCredentials, OrgCredentials } from './org-credentials.ts';
 export type { OrgCredentialsOptions } from './org-credentials.ts';
 export type { OrgSecretChange, OrgSecretSyncOptions } from './org-secrets.ts';
 export { PersonalCredentials } from './personal-credentials.ts';

@@ -1,10 +1,11 @@
 import type { PolicyDocument, PolicyServer } from '../policy/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
-import { OrgSecretSync, orgSecretsUrl } from './org-secrets.ts';
+import { deleteOrgSecrets, OrgSecretSync, orgSecretsUrl } from './org-secrets.ts';
 import { secretRefsOf } from './requirements.ts';
 import type { ExchangedToken, TokenExchangeRequest } from './token-exchange.ts';
 import { ServerCredentials } from './server-credentials.ts';
 import { UpstreamCredentials, type CredentialServer } from './upstream-credentials.ts';
+import { UserCredentialStore } from './user-credentials.ts';
 
 export type OrgCredentialsOptions = {
   store: SecretStore;
@@ -79,13 +80,22 @@ export class OrgCredentials extends ServerCredentials {
   }
 
   /** Sign-out: org secrets, the user's values for org servers and exchanged tokens are deleted. */
-  async signedOut(orgServers: ReadonlySet<string>): Promise<void> {
+  async signedOut(): Promise<void> {
     this.seen = '';
     this.upstream.forgetExchangedTokens();
-    await this.orgSecrets.clear();
-    const cleared = await this.upstream.user.clearWhere((server) => orgServers.has(server));
-    this.emit(cleared);
+    await this.orgSecrets.settled();
+    this.emit(await forgetOrgCredentials(this.options.store));
   }
+}
+
+/**
+ * Deletes what belongs to the org sign-in: every org secret and every value the user entered for
+ * an org server. For `gatehouse logout` too, which runs without a gateway. Returns the servers of
+ * the user-entered values that were deleted.
+ */
+export async function forgetOrgCredentials(store: SecretStore): Promise<string[]> {
+  await deleteOrgSecrets(store);
+  return new UserCredentialStore(store).clearOrgEntries();
 }
 
 /** A server as the credentials see it, from the gateway's config and the policy entry (if any). */

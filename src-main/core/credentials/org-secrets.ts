@@ -74,13 +74,10 @@ export class OrgSecretSync {
     return this.options.store.get(orgSecretKey(ref));
   }
 
-  /** Deletes every org secret on this laptop (sign-out); returns the references that were there. */
+  /** Deletes every org secret on this laptop; returns the references that were there. */
   async clear(): Promise<string[]> {
     await this.settled();
-    const refs = await this.storedRefs();
-    for (const ref of refs) await this.options.store.delete(orgSecretKey(ref));
-    await this.options.store.delete(ORG_SECRET_INDEX);
-    return refs;
+    return deleteOrgSecrets(this.options.store);
   }
 
   private async fetchAndStore(): Promise<string[]> {
@@ -143,14 +140,26 @@ export class OrgSecretSync {
     );
   }
 
-  private async storedRefs(): Promise<string[]> {
-    const text = await this.options.store.get(ORG_SECRET_INDEX);
-    if (!text) return [];
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      return Array.isArray(parsed) ? parsed.filter((r): r is string => typeof r === 'string') : [];
-    } catch {
-      return [];
-    }
+  private storedRefs(): Promise<string[]> {
+    return storedOrgSecretRefs(this.options.store);
+  }
+}
+
+/** Deletes every org secret the index names, and the index; returns the references. */
+export async function deleteOrgSecrets(store: SecretStore): Promise<string[]> {
+  const refs = await storedOrgSecretRefs(store);
+  for (const ref of refs) await store.delete(orgSecretKey(ref));
+  await store.delete(ORG_SECRET_INDEX);
+  return refs;
+}
+
+async function storedOrgSecretRefs(store: SecretStore): Promise<string[]> {
+  const text = await store.get(ORG_SECRET_INDEX);
+  if (!text) return [];
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((r): r is string => typeof r === 'string') : [];
+  } catch {
+    return [];
   }
 }

@@ -108,7 +108,7 @@ export class UpstreamCredentials {
         `The value for ${name} must be 1 to ${MAX_VALUE_LENGTH} characters on one line.`,
       );
     }
-    await this.user.set(server.name, name, value);
+    await this.user.set(server.name, name, value, { org: server.policy !== undefined });
   }
 
   async clear(server: CredentialServer, name: string): Promise<void> {

@@ -1,7 +1,8 @@
 import type { SecretStore } from '../secrets/index.ts';
 import { USER_CREDENTIAL_INDEX, userCredentialKey } from './store-keys.ts';
 
-export type UserCredentialEntry = { server: string; name: string };
+/** `org`: entered for a server of the org policy, so it leaves with the user's sign-in. */
+export type UserCredentialEntry = { server: string; name: string; org?: true };
 
 /**
  * Values the user typed into the window, one per (server, header or variable name), kept only in
@@ -30,13 +31,11 @@ export class UserCredentialStore {
     }
   }
 
-  set(server: string, name: string, value: string): Promise<void> {
+  set(server: string, name: string, value: string, options: { org?: boolean } = {}): Promise<void> {
     return this.serial(async () => {
       await this.store.set(userCredentialKey(server, name), value);
-      const entries = await this.entries();
-      if (!entries.some((e) => e.server === server && e.name === name)) {
-        await this.writeIndex([...entries, { server, name }]);
-      }
+      const others = (await this.entries()).filter((e) => !(e.server === server && e.name === name));
+      await this.writeIndex([...others, { server, name, ...(options.org && { org: true as const }) }]);
     });
   }
 
@@ -48,13 +47,13 @@ export class UserCredentialStore {
     });
   }
 
-  /** Deletes every entry of the servers `which` selects; returns the servers that lost one. */
-  clearWhere(which: (server: string) => boolean): Promise<string[]> {
+  /** Deletes every value entered for an org server (sign-out); returns the servers that lost one. */
+  clearOrgEntries(): Promise<string[]> {
     return this.serial(async () => {
       const entries = await this.entries();
-      const gone = entries.filter((e) => which(e.server));
+      const gone = entries.filter((e) => e.org);
       for (const entry of gone) await this.store.delete(userCredentialKey(entry.server, entry.name));
-      if (gone.length > 0) await this.writeIndex(entries.filter((e) => !which(e.server)));
+      if (gone.length > 0) await this.writeIndex(entries.filter((e) => !e.org));
       return [...new Set(gone.map((e) => e.server))];
     });
   }

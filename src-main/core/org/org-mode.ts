@@ -131,7 +131,7 @@ export class OrgMode implements AccessControl {
     this.user = await this.auth.currentUser();
     if (this.user) await this.startSync();
     // Signed out while Gatehouse was not running (`gatehouse logout`): no org secret stays behind.
-    else await this.credentials.signedOut(new Set()).catch(() => {});
+    else await this.credentials.signedOut().catch(() => {});
     this.watch = setInterval(() => void this.followStore(), STORE_WATCH_MS);
     this.watch.unref();
   }
@@ -195,7 +195,7 @@ export class OrgMode implements AccessControl {
     await sync?.stop();
     // Org secrets and what the user entered for org servers leave with the user.
     await this.credentials
-      .signedOut(this.policyServerNames)
+      .signedOut()
       .catch((error: Error) => this.deps.log?.(`org mode: could not delete credentials: ${error.message}`));
     // The next user of this laptop must not start from this user's policy.
     await clearPolicyCache(this.deps.dataDir).catch(() => {});
