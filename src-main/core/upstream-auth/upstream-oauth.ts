@@ -475,6 +475,14 @@ export class UpstreamOAuth {
         `${server} asks for a sign-in, but ${authorizationServer} publishes no OAuth metadata Gatehouse could use.`,
       );
     }
+    // MCP authorization: without advertised S256 PKCE support the client must not go on.
+    if (!metadata.code_challenge_methods_supported?.includes('S256')) {
+      throw new UpstreamAuthError(
+        'discovery_failed',
+        server,
+        `${server}'s authorization server (${authorizationServer}) does not say it supports PKCE (S256), so Gatehouse will not sign in there.`,
+      );
+    }
     return { metadata, authorizationServer, resource, scopesSupported: resourceMetadata?.scopes_supported };
   }
 

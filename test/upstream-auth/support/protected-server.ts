@@ -38,6 +38,10 @@ export async function startProtectedServer(
     accessTokenTtl?: number;
     /** `origin`: the resource indicator is the server's origin (no path), so it covers /mcp and /sse. */
     resource?: 'endpoint' | 'origin';
+    /** false: no dynamic client registration (clients must be set up by hand, e.g. in policy). */
+    registration?: boolean;
+    /** Clients registered by hand (what an org's IT would do). */
+    clients?: { client_id: string; redirect_uris: string[] }[];
   } = {},
 ): Promise<ProtectedServer> {
   const asServer = await listen();
@@ -51,6 +55,13 @@ export async function startProtectedServer(
   const signingKey = { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: 'test', alg: 'RS256', use: 'sig' };
   const provider = new Provider(issuer, {
     jwks: { keys: [signingKey] },
+    clients: (options.clients ?? []).map((client) => ({
+      ...client,
+      application_type: 'native' as const,
+      token_endpoint_auth_method: 'none' as const,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code' as const],
+    })),
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     claims: { openid: ['sub'], email: ['email'] },
     async findAccount(_ctx, sub) {
@@ -58,7 +69,7 @@ export async function startProtectedServer(
     },
     features: {
       devInteractions: { enabled: false },
-      registration: { enabled: true },
+      registration: { enabled: options.registration ?? true },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
