@@ -84,6 +84,15 @@ describe('OAuth to a remote MCP server (personal mode)', () => {
     expect(result.content[0]!.text).toContain('Open Gatehouse to connect notes');
     expect(result.content[0]!.text).not.toMatch(/https?:\/\//);
     expect(await connection()).toMatchObject({ state: 'needs-consent', user: null });
+    // The per-server endpoint passes calls through: the same tool error there.
+    const direct = await connect(running.gateway.serverEndpoint('notes'), running.token);
+    try {
+      const answer = (await direct.callTool({ name: 'whoami', arguments: {} })) as CallResult;
+      expect(answer.isError).toBe(true);
+      expect(answer.content[0]!.text).toContain('Open Gatehouse to connect notes');
+    } finally {
+      await direct.close();
+    }
   });
 
   it('connects through the browser flow (DCR, PKCE, resource indicator) and calls succeed', async () => {
