@@ -5,6 +5,7 @@ import type {
   AuditRecord,
   ClientInfo,
   ConnectionInfo,
+  CredentialInfo,
   GatewayApi,
   GatewayEvent,
   GatewayEventListener,
@@ -28,6 +29,10 @@ export function createInMemoryApi(): InMemoryApi {
   const listeners = new Set<GatewayEventListener>();
   const calls: { method: string; input: unknown }[] = [];
   const records: AuditRecord[] = []; // oldest first
+  const credentials: CredentialInfo[] = [
+    { server: 'linear', target: 'header', name: 'X-Api-Key', source: 'user', label: 'Linear API key', set: false },
+    { server: 'github', target: 'env', name: 'GITHUB_TOKEN', source: 'org', label: 'GITHUB_TOKEN', set: true },
+  ];
   const connections: ConnectionInfo[] = [
     {
       server: 'linear',
@@ -305,6 +310,25 @@ export function createInMemoryApi(): InMemoryApi {
       };
       emit({ type: 'changed', topic: 'settings' });
       return { ...settings };
+    },
+    async listCredentials() {
+      return credentials.map((c) => ({ ...c }));
+    },
+    async setCredential(input) {
+      record('setCredential', { server: input.server, name: input.name }); // never the value
+      const found = credentials.find((c) => c.server === input.server && c.name === input.name);
+      if (!found) throw new ApiError('not-found', `Server '${input.server}' has no credential ${input.name}.`);
+      found.set = true;
+      emit({ type: 'changed', topic: 'servers' });
+      return { ...found };
+    },
+    async clearCredential(input) {
+      record('clearCredential', input);
+      const found = credentials.find((c) => c.server === input.server && c.name === input.name);
+      if (!found) throw new ApiError('not-found', `Server '${input.server}' has no credential ${input.name}.`);
+      found.set = false;
+      emit({ type: 'changed', topic: 'servers' });
+      return { ...found };
     },
     async listConnections() {
       return connections.map((c) => ({ ...c }));

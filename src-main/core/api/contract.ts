@@ -233,6 +233,23 @@ const ClientChangeSchema = z.looseObject({
   backup: z.string().optional(),
 });
 
+// ---- upstream credentials -------------------------------------------------------------------
+
+/** A secret a server needs (API key, header, environment variable) and whether it is there; never its value. */
+const CredentialInfoSchema = z.object({
+  server: z.string(),
+  /** `header`: sent to a remote server on every request; `env`: given to a stdio server when it starts. */
+  target: z.enum(['header', 'env']),
+  /** The header or environment variable name. */
+  name: z.string(),
+  /** `org`: provided by the organisation (read-only here); `user`: entered by the user in this window. */
+  source: z.enum(['org', 'user']),
+  label: z.string(),
+  set: z.boolean(),
+});
+
+const CredentialRefSchema = z.object({ server: z.string().min(1), name: z.string().min(1).max(100) });
+
 // ---- connections (per-user OAuth to remote servers) -----------------------------------------
 
 /** A remote server the user signs in to (OAuth), as the Connections view shows it; never a token. */
@@ -332,6 +349,21 @@ export const gatewayMethods = {
   setPaused: { input: z.object({ paused: z.boolean() }), output: StatusSchema, summary: 'Pause or resume tool calls' },
   getSettings: { input: Empty, output: SettingsSchema, summary: 'Gateway settings' },
   setSettings: { input: SettingsChangeSchema, output: SettingsSchema, summary: 'Change gateway settings' },
+  listCredentials: {
+    input: Empty,
+    output: z.array(CredentialInfoSchema),
+    summary: 'Which servers need which credentials, set or missing (never the values)',
+  },
+  setCredential: {
+    input: CredentialRefSchema.extend({ value: z.string().min(1).max(16_384) }),
+    output: CredentialInfoSchema,
+    summary: 'Store a credential the user enters for a server (only in the secret store)',
+  },
+  clearCredential: {
+    input: CredentialRefSchema,
+    output: CredentialInfoSchema,
+    summary: 'Delete a credential the user entered',
+  },
   startDemo: { input: Empty, output: Empty, summary: 'Run the demo org in place of your own setup (app only)' },
   stopDemo: { input: Empty, output: Empty, summary: 'Leave the demo org and go back to your own setup' },
   listConnections: {
@@ -414,3 +446,4 @@ export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsChange = z.infer<typeof SettingsChangeSchema>;
 export type ChangeTopic = z.infer<typeof ChangeTopicSchema>;
 export type ConnectionInfo = z.infer<typeof ConnectionInfoSchema>;
+export type CredentialInfo = z.infer<typeof CredentialInfoSchema>;

@@ -25,6 +25,7 @@ export type {
   ClientChange,
   Settings,
   SettingsChange,
+  CredentialInfo,
   ConnectionInfo,
 } from './contract.ts';
 export { ApiError } from './errors.ts';

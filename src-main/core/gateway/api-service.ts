@@ -13,6 +13,7 @@ import type { UpstreamEntry } from '../upstream/index.ts';
 import { UpstreamAuthError, type UpstreamOAuth } from '../upstream-auth/index.ts';
 import { retentionDaysFor } from './audit-bridge.ts';
 import type { DemoHooks, Gateway } from './create-gateway.ts';
+import { credentialsApi } from './credentials-api.ts';
 import type { GatewaySettings } from './settings.ts';
 import { GATEHOUSE_VERSION } from './version.ts';
 
@@ -259,6 +260,7 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
       }
       return settings();
     },
+    ...credentialsApi(gateway),
     async startDemo() {
       if (!deps.demo)
         throw new ApiError(
