@@ -10,6 +10,7 @@ import {
 } from '../clients/index.ts';
 import { loadGatewayConfig, type ServerConfig } from '../config/index.ts';
 import { Listener, type RouteHandler } from '../listener/index.ts';
+import { PersonalCredentials, type CredentialsHost } from '../credentials/index.ts';
 import { OrgMode, type OrgModeDeps } from '../org/index.ts';
 import { allowAll, Router, type AccessControl, type RequestDone } from '../router/index.ts';
 import { LocalTokenStore } from '../tokens/index.ts';
@@ -71,6 +72,8 @@ export type Gateway = {
   readonly router: Router;
   readonly tokens: LocalTokenStore;
   readonly org: OrgMode | undefined;
+  /** Upstream credentials the window sets and lists: org mode's, or personal mode's with a secret store. */
+  readonly credentials: CredentialsHost | undefined;
   readonly audit: AuditLog;
   readonly clients: ClientConnections;
   /** Per-user OAuth to remote servers; undefined without a secret store. */
@@ -119,6 +122,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   for (const token of await tokens.values()) audit.registerSecret(token);
   const personalWithToggles = () => personal.map((s) => ({ ...s, disabled: !toggles.isEnabled(s.name, !s.disabled) }));
   const currentServers = () => (org ? org.servers() : personalWithToggles());
+  // Personal mode with a secret store: keys the user enters for their own servers.
+  const personalCredentials =
+    !org && deps.secretStore
+      ? new PersonalCredentials({ store: deps.secretStore, registerSecret: (value) => audit.registerSecret(value) })
+      : undefined;
   // Per-user OAuth to remote servers: tokens only in the secret store, masked in audit records.
   const oauthStore = deps.org?.secretStore ?? deps.secretStore;
   const upstreamAuth = oauthStore
@@ -141,10 +149,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     servers: currentServers(),
     cacheDir: path.join(deps.dataDir, 'cache', 'lists'),
     clientInfo: { name: 'gatehouse', version: GATEHOUSE_VERSION },
-    ...((org || deps.headersFor) && {
-      headersFor: (s: ServerConfig) => (org ? org.headersFor(s) : deps.headersFor!(s)),
+    ...((org || deps.headersFor || personalCredentials) && {
+      headersFor: (s: ServerConfig) =>
+        org
+          ? org.headersFor(s)
+          : personalCredentials
+            ? personalCredentials.headersFor(s, deps.headersFor?.(s))
+            : deps.headersFor!(s),
     }),
     ...(upstreamAuth && { authFor: (s: ServerConfig) => upstreamAuth.authFor(s) }),
+    ...((org || personalCredentials) && {
+      secretEnvFor: (s: ServerConfig) => (org ?? personalCredentials!).secretEnvFor(s),
+    }),
     events: {
       onServerRequest: (c, request, related) => late.router!.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => late.router?.onNotification(c, notification, related),
@@ -171,6 +187,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const listener = new Listener({ port: deps.port, router, tokens, routes, ...(deps.log && { log: deps.log }) });
   await listener.listen();
   pool.start();
+
+  // A credential a server uses changed (org secret rotated or revoked, the user entered one).
+  (org?.credentials ?? personalCredentials)?.onChange((names) => {
+    for (const name of names) void pool.credentialsChanged(name);
+    changes.emit('servers');
+  });
 
   let outboxes: AuditOutbox[] = [];
   if (org) {
@@ -233,6 +255,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     router,
     tokens,
     org,
+    credentials: org ?? personalCredentials,
     audit,
     clients,
     upstreamAuth,

@@ -5,7 +5,11 @@ import { consentLists } from './consent-lists.ts';
 import { StreamableHttpUpstream, type HeaderSource } from './http-transport.ts';
 import { configHash, ListCache, type Listed, type ServerLists } from './list-cache.ts';
 import { createLegacySseUpstream, StdioUpstream } from './sdk-transports.ts';
+import { StdioWithSecretsUpstream } from './stdio-with-secrets.ts';
 import type { UpstreamTransport } from './transport.ts';
+
+/** Looks up a stdio server's secret environment variables; called at every start. */
+export type SecretEnv = () => Promise<Record<string, string>>;
 
 /** OAuth for one remote server (src-main/core/upstream-auth): its bearer header and its 401 handler. */
 export type UpstreamAuth = {
@@ -51,6 +55,7 @@ export class UpstreamPool {
   private readonly clientInfo: { name: string; version: string };
   private readonly headersFor: ((server: ServerConfig) => HeaderSource) | undefined;
   private readonly authFor: ((server: ServerConfig) => UpstreamAuth | undefined) | undefined;
+  private readonly secretEnvFor: ((server: ServerConfig) => SecretEnv | undefined) | undefined;
   private started = false;
 
   constructor(options: {
@@ -62,12 +67,15 @@ export class UpstreamPool {
     headersFor?: (server: ServerConfig) => HeaderSource;
     /** OAuth per remote server (per-user tokens); undefined for servers that never use it. */
     authFor?: (server: ServerConfig) => UpstreamAuth | undefined;
+    /** Secret environment variables per stdio server, looked up at each start (injected credentials). */
+    secretEnvFor?: (server: ServerConfig) => SecretEnv | undefined;
   }) {
     this.cache = new ListCache(options.cacheDir);
     this.events = options.events;
     this.clientInfo = options.clientInfo;
     this.headersFor = options.headersFor;
     this.authFor = options.authFor;
+    this.secretEnvFor = options.secretEnvFor;
     this.handlers = {
       onServerRequest: (c, request, related) => this.events.onServerRequest(c, request, related),
       onNotification: (c, notification, related) => this.onNotification(c, notification, related),
@@ -92,7 +100,15 @@ export class UpstreamPool {
     const hash = serverHash(config);
     const connection = new UpstreamConnection({
       name: config.name,
-      createTransport: () => createTransport(config, headers, this.authFor?.(config)),
+      createTransport: () => {
+        const secretEnv = config.transport === 'stdio' ? this.secretEnvFor?.(config) : undefined;
+        return secretEnv && config.transport === 'stdio'
+          ? new StdioWithSecretsUpstream(
+              { command: config.command, args: config.args, env: config.env, cwd: config.cwd },
+              secretEnv,
+            )
+          : createTransport(config, headers, this.authFor?.(config));
+      },
       handlers: this.handlers,
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       clientInfo: this.clientInfo,
@@ -154,6 +170,20 @@ export class UpstreamPool {
     if (!entry || !entry.enabled || this.closed) return;
     if (entry.connection.state === 'ready') void this.refreshLists(name);
     else entry.connection.connect().catch(() => {});
+  }
+
+  /**
+   * A server's injected credentials changed. A running stdio process (its environment is fixed) and
+   * a failed connection start afresh now; a remote server sends the new values with its next request.
+   */
+  async credentialsChanged(name: string): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry || !entry.enabled || this.closed) return;
+    const { state } = entry.connection;
+    if (state !== 'error' && !(state === 'ready' && entry.config.transport === 'stdio')) return;
+    await entry.connection.close();
+    entry.connection.reopen();
+    entry.connection.connect().catch(() => {});
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<void> {
