@@ -1,9 +1,10 @@
-import type { ServerInfo, Status } from '../core/api/contract.ts';
+import type { ConnectionInfo, ServerInfo, Status } from '../core/api/contract.ts';
 
 /** What a menu item does; the shell maps each to one API call or app function. */
 export type TrayAction =
   | { kind: 'open-window' }
   | { kind: 'set-server-enabled'; server: string; enabled: boolean }
+  | { kind: 'connect-server'; server: string }
   | { kind: 'sign-in' }
   | { kind: 'sign-out' }
   | { kind: 'set-paused'; paused: boolean }
@@ -21,6 +22,8 @@ export type TrayMenuItem =
 export type TrayMenuInput = {
   status: Status | undefined;
   servers: ServerInfo[] | undefined;
+  /** Remote servers that use a sign-in (OAuth); those waiting for it get a Connect item. */
+  connections?: ConnectionInfo[] | undefined;
   startAtLogin: boolean;
   startAtLoginSupported: boolean;
 };
@@ -77,6 +80,14 @@ export function trayMenuModel(input: TrayMenuInput): TrayMenuItem[] {
     });
   } else if (servers) {
     items.push({ type: 'label', label: 'No servers configured' });
+  }
+  for (const connection of input.connections ?? []) {
+    if (connection.state !== 'needs-consent' && connection.state !== 'error') continue;
+    items.push({
+      type: 'action',
+      label: `Connect ${connection.server}…`,
+      action: { kind: 'connect-server', server: connection.server },
+    });
   }
 
   if (status) {

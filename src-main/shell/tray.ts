@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Menu, nativeImage, Tray } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
-import type { GatewayApi, ServerInfo, Status } from '../core/api/contract.ts';
+import type { ConnectionInfo, GatewayApi, ServerInfo, Status } from '../core/api/contract.ts';
 import type { Autostart } from './autostart.ts';
 import { trayIconFile } from './tray-icons.ts';
 import { trayMenuModel } from './tray-menu.ts';
@@ -52,9 +52,14 @@ export class TrayController {
   private async refresh(): Promise<void> {
     let status: Status | undefined;
     let servers: ServerInfo[] | undefined;
+    let connections: ConnectionInfo[] | undefined;
     let failure: string | undefined;
     try {
-      [status, servers] = await Promise.all([this.deps.api.getStatus(), this.deps.api.listServers()]);
+      [status, servers, connections] = await Promise.all([
+        this.deps.api.getStatus(),
+        this.deps.api.listServers(),
+        this.deps.api.listConnections(),
+      ]);
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error);
     }
@@ -64,6 +69,7 @@ export class TrayController {
     const model = trayMenuModel({
       status,
       servers,
+      connections,
       startAtLogin: await this.deps.autostart.isEnabled(),
       startAtLoginSupported: this.deps.autostart.supported,
     });
@@ -101,6 +107,10 @@ export class TrayController {
           return this.deps.openWindow();
         case 'set-server-enabled':
           await api.setServerEnabled({ name: action.server, enabled: action.enabled });
+          break;
+        case 'connect-server':
+          // The core opens the browser; the Connections view shows the link if none opened.
+          await api.connectServer({ server: action.server });
           break;
         case 'sign-in':
           await api.login();
