@@ -83,8 +83,9 @@ export class OrgCredentials extends ServerCredentials {
   async signedOut(): Promise<void> {
     this.seen = '';
     this.upstream.forgetExchangedTokens();
-    await this.orgSecrets.settled();
-    this.emit(await forgetOrgCredentials(this.options.store));
+    await this.orgSecrets.clear();
+    // Through this process's own store of user values, whose in-memory index must follow.
+    this.emit(await this.upstream.user.clearOrgEntries());
   }
 }
 

@@ -11,6 +11,9 @@ export type UserCredentialEntry = { server: string; name: string; org?: true };
 export class UserCredentialStore {
   private readonly store: SecretStore;
   private queue: Promise<unknown> = Promise.resolve();
+  // The index is read on every upstream request (which servers have values): kept in memory, and
+  // refreshed whenever this store writes it.
+  private index: Promise<UserCredentialEntry[]> | undefined;
 
   constructor(store: SecretStore) {
     this.store = store;
@@ -20,7 +23,15 @@ export class UserCredentialStore {
     return this.store.get(userCredentialKey(server, name));
   }
 
-  async entries(): Promise<UserCredentialEntry[]> {
+  entries(): Promise<UserCredentialEntry[]> {
+    this.index ??= this.readIndex().catch((error: unknown) => {
+      this.index = undefined;
+      throw error;
+    });
+    return this.index;
+  }
+
+  private async readIndex(): Promise<UserCredentialEntry[]> {
     const text = await this.store.get(USER_CREDENTIAL_INDEX);
     if (!text) return [];
     try {
@@ -59,8 +70,10 @@ export class UserCredentialStore {
   }
 
   private async writeIndex(entries: UserCredentialEntry[]): Promise<void> {
+    this.index = undefined;
     if (entries.length === 0) await this.store.delete(USER_CREDENTIAL_INDEX);
     else await this.store.set(USER_CREDENTIAL_INDEX, JSON.stringify(entries));
+    this.index = Promise.resolve(entries);
   }
 
   private serial<T>(run: () => Promise<T>): Promise<T> {
