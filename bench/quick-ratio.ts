@@ -1,5 +1,5 @@
-// `node bench/quick-ratio.ts`: only the 100 KB and small-call p50 ratios and idle RSS, in ~20 s, for
-// iterating on the fast path (npm run bench measures everything, in minutes).
+// `node bench/quick-ratio.ts`: idle RSS, the 100 KB and small-call p50s and the 16-session throughput
+// ratio, in ~30 s, for iterating on the fast path (npm run bench measures everything, in minutes).
 // BENCH_ROUNDS, BENCH_BIG_CALLS, BENCH_SMALL_CALLS as in bench/lib/settings.ts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,7 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stopAll, stopAllOnSignal } from './lib/children.ts';
 import { startGatewayProcess } from './lib/gateway-process.ts';
 import { LeanSession } from './lib/lean-client.ts';
-import { measureLatency, pairedAddedP50, warmUp, type BenchPath, type PathName } from './lib/phases.ts';
+import {
+  measureLatency,
+  measureThroughput,
+  pairedAddedP50,
+  warmUp,
+  type BenchPath,
+  type PathName,
+} from './lib/phases.ts';
 import { memory } from './lib/proc-stats.ts';
 import { median } from './lib/stats.ts';
 import { startEchoUpstream } from './lib/upstream-process.ts';
@@ -43,12 +50,15 @@ async function main(): Promise<void> {
     const common = { paths, sessions, rounds: ROUNDS, gatewayPid: gateway.pid };
     const bigLatency = await measureLatency({ ...common, call: big, callsPerRound: BIG_CALLS });
     const smallLatency = await measureLatency({ ...common, call: small, callsPerRound: SMALL_CALLS });
+    const throughput = await measureThroughput({ ...common, sessions: 16, seconds: 2, call: small });
+    const cps = (n: PathName) => throughput.get(n)!.calls / throughput.get(n)!.elapsedMs;
     const b = (n: PathName) => median(bigLatency.get(n)!.samples);
     const s = bigLatency.get('server')!;
     process.stdout.write(
       `rss idle ${idle.toFixed(1)} MiB | 100 KB p50 direct ${b('direct').toFixed(3)} ms, server ${b('server').toFixed(3)} ms, ` +
         `ratio ${(b('server') / b('direct')).toFixed(2)}x, gateway CPU/call ${(s.gatewayCpuMs / s.calls).toFixed(3)} ms | ` +
-        `small added p50 ${pairedAddedP50(smallLatency, 'server').toFixed(3)} ms | load ${os.loadavg()[0]!.toFixed(2)}\n`,
+        `small added p50 ${pairedAddedP50(smallLatency, 'server').toFixed(3)} ms | ` +
+        `throughput x16 ${(cps('server') / cps('direct')).toFixed(2)}x | load ${os.loadavg()[0]!.toFixed(2)}\n`,
     );
     for (const session of sessions.values()) await session.close();
     await gateway.stop();
