@@ -42,6 +42,8 @@ export type UpstreamOAuthDeps = {
   onConnected: (server: string) => void;
   /** Something the Connections view shows changed. */
   onChange: () => void;
+  /** Servers that get an Authorization header another way (the org IdP's token): never OAuth here. */
+  sendsOwnAuthorization?: (server: ServerConfig) => boolean;
   fetch?: typeof fetch;
   now?: () => number;
   authorizationTimeoutMs?: number;
@@ -95,6 +97,7 @@ export class UpstreamOAuth {
   authFor(config: ServerConfig): UpstreamAuth | undefined {
     if (config.transport === 'stdio') return undefined;
     if (Object.keys(config.headers ?? {}).some((h) => /^authorization$/i.test(h))) return undefined;
+    if (this.deps.sendsOwnAuthorization?.(config)) return undefined;
     const name = config.name;
     return {
       headers: () => this.headers(name),
