@@ -138,6 +138,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         registerSecret: (value) => audit.registerSecret(value),
         onConnected: (server) => pool.reconnect(server),
         onChange: () => changes.emit('servers'),
+        // Servers that get the org IdP's token for their audience are not signed in to separately.
+        sendsOwnAuthorization: (s) => {
+          const entry = org?.currentPolicy()?.servers[s.name];
+          return entry !== undefined && 'identity' in entry && entry.identity?.accessToken !== undefined;
+        },
         ...(deps.org?.fetch && { fetch: deps.org.fetch }),
         ...(deps.log && { log: deps.log }),
       })
