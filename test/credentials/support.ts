@@ -23,7 +23,7 @@ export const SECRETS = {
   'hr-key': 'hr-SECRET-0d0d5e5e',
 };
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const POLICY_RESOURCE = 'https://org.example.test/policy';
+export const POLICY_RESOURCE = 'https://org.example.test/policy';
 
 export type CredentialOrg = {
   idp: TestIdp;
