@@ -10,7 +10,7 @@ import { auditSummaryLine, auditWarnings, type AuditLog, type AuditOutbox, type 
 import type { ClientConnections } from '../clients/index.ts';
 import { forgetOrgUrl, listServerAccess, saveOrgUrl } from '../policy/index.ts';
 import type { UpstreamEntry } from '../upstream/index.ts';
-import { UpstreamAuthError, type UpstreamOAuth } from '../upstream-auth/index.ts';
+import type { UpstreamAuthError, UpstreamOAuth } from '../upstream-auth/index.ts';
 import { retentionDaysFor } from './audit-bridge.ts';
 import type { DemoHooks, Gateway } from './create-gateway.ts';
 import { credentialsApi } from './credentials-api.ts';
@@ -288,10 +288,10 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
 
 /** Connection failures the user can act on keep their message; the code says which kind. */
 function toApiError(error: unknown): never {
-  if (error instanceof UpstreamAuthError) {
-    throw new ApiError(error.code === 'unknown_server' ? 'not-found' : 'upstream-auth', error.message, {
-      cause: error,
-    });
+  // By name, not instanceof: upstream-auth is loaded only when the gateway has a secret store.
+  if (error instanceof Error && error.name === 'UpstreamAuthError') {
+    const code = (error as UpstreamAuthError).code;
+    throw new ApiError(code === 'unknown_server' ? 'not-found' : 'upstream-auth', error.message, { cause: error });
   }
   throw error;
 }

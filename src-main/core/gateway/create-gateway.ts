@@ -16,7 +16,7 @@ import { allowAll, Router, type AccessControl, type RequestDone } from '../route
 import { LocalTokenStore } from '../tokens/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
 import { UpstreamPool, type HeaderSource } from '../upstream/index.ts';
-import { followOrgForUpstreamAuth, UpstreamOAuth } from '../upstream-auth/index.ts';
+import type { UpstreamOAuth } from '../upstream-auth/index.ts';
 import { createApiService } from './api-service.ts';
 import {
   auditRequests,
@@ -129,9 +129,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       : undefined;
   // Per-user OAuth to remote servers: tokens only in the secret store, masked in audit records.
   const oauthStore = deps.org?.secretStore ?? deps.secretStore;
-  const upstreamAuth = oauthStore
-    ? new UpstreamOAuth({
-        secretStore: oauthStore,
+  // Loaded only with a secret store to keep tokens in: it brings the SDK's OAuth client and its zod
+  // schemas (~8 MB resident), which headless personal mode (no secret store) never uses.
+  const oauth = oauthStore && { store: oauthStore, ...(await import('../upstream-auth/index.ts')) };
+  const upstreamAuth = oauth
+    ? new oauth.UpstreamOAuth({
+        secretStore: oauth.store,
         openBrowser: deps.org?.openBrowser ?? deps.openBrowser ?? (async () => undefined),
         servers: () => currentServers(),
         owner: () => (org ? (org.currentUser()?.sub ?? null) : null),
@@ -239,7 +242,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       ...(deps.org!.fetch && { fetch: deps.org!.fetch }),
       ...(deps.log && { log: deps.log }),
     });
-    if (upstreamAuth) followOrgForUpstreamAuth(org, upstreamAuth, (server) => pool.reconnect(server));
+    if (upstreamAuth && oauth) oauth.followOrgForUpstreamAuth(org, upstreamAuth, (server) => pool.reconnect(server));
     // Not awaited: a slow IdP or policy endpoint must not delay the listener; personal servers work meanwhile.
     org.start().catch((error: Error) => deps.log?.(`org mode: ${error.message}`));
   }
