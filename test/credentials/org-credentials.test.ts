@@ -85,6 +85,24 @@ describe('org-provided credentials and token exchange, with a real IdP, org serv
   });
 });
 
+describe('a rotated org secret', () => {
+  it('reaches a running stdio server (restarted with it) and a remote server (next request) after the push', async () => {
+    const org = await startCredentialOrg(cleanups);
+    const dataDir = await tempDir();
+    const gw = await orgGateway(org, dataDir, [], cleanups);
+    expect((await callTool(gw, 'envy', 'env', { name: 'ENVY_TOKEN' })).text).toBe(SECRETS['envy-token']);
+
+    await org.writeSecrets({ ...SECRETS, 'envy-token': 'env-ROTATED-1', 'linear-key': 'lin-ROTATED-2' });
+    await expect
+      .poll(async () => (await callTool(gw, 'envy', 'env', { name: 'ENVY_TOKEN' }).catch(() => undefined))?.text, {
+        timeout: 10_000,
+      })
+      .toBe('env-ROTATED-1');
+    const linear = JSON.parse((await callTool(gw, 'linear', 'headers')).text) as Record<string, string>;
+    expect(linear['x-api-key']).toBe('lin-ROTATED-2');
+  });
+});
+
 describe('gatehouse logout while no gateway runs', () => {
   it('deletes the org secrets and the keys entered for org servers, and keeps those for personal servers', async () => {
     const org = await startCredentialOrg(cleanups);

@@ -35,6 +35,8 @@ export type CredentialOrg = {
   /** Every token the IdP minted by token exchange. */
   exchangedTokens: string[];
   writePolicy(options?: { denyLinear?: boolean }): Promise<void>;
+  /** Replaces the org's secrets file (IT rotating a key). */
+  writeSecrets(secrets: Record<string, string>): Promise<void>;
 };
 
 /**
@@ -114,6 +116,7 @@ export async function startCredentialOrg(cleanups: (() => Promise<unknown>)[]): 
     identityUrl: identity.url,
     exchangedTokens,
     writePolicy,
+    writeSecrets: (secrets) => fs.writeFile(secretsFile, JSON.stringify(secrets)),
   };
 }
 

@@ -115,7 +115,7 @@ export class OrgMode implements AccessControl {
 
   private changed(): void {
     if (this.signingIn) return; // one change at the end of login(), not a burst of half-states
-    // Org secrets follow the policy: fetched again each time it is fetched or confirmed.
+    // Org secrets follow the policy: fetched again for the user once the policy is in force.
     const policy = this.sync?.current();
     const fetchedAt = this.sync?.status().fetchedAt;
     if (this.user && policy && fetchedAt) this.credentials.policyConfirmed(`${this.user.sub}|${fetchedAt}`, policy);
@@ -216,6 +216,10 @@ export class OrgMode implements AccessControl {
       ...(this.deps.pollIntervalMs && { pollIntervalMs: this.deps.pollIntervalMs }),
       onChange: () => this.changed(),
       onStatus: () => this.changed(),
+      // Every confirmation (a poll, a push after IT changed a secret) fetches the org secrets again.
+      onConfirmed: (policy) => {
+        if (this.user && !this.signingIn) this.credentials.policyConfirmed(`${this.user.sub}|${Date.now()}`, policy);
+      },
       ...(this.deps.log && {
         logger: {
           info: (m: string) => this.deps.log!(`policy: ${m}`),

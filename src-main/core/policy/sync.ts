@@ -55,6 +55,8 @@ export type PolicySyncOptions = {
   pushIdleTimeoutMs?: number;
   onChange?: (policy: PolicyDocument, change: PolicyChange) => void;
   onStatus?: (status: PolicySyncStatus) => void;
+  /** The endpoint confirmed the policy in force (a 200 adopted or a 304), e.g. after a push. */
+  onConfirmed?: (policy: PolicyDocument) => void;
   logger?: PolicySyncLogger;
 };
 
@@ -242,6 +244,7 @@ export function createPolicySync(options: PolicySyncOptions): PolicySync {
       inForce.confirmedAt = now();
       lastError = null;
       await persist(lastBody);
+      options.onConfirmed?.(inForce.policy);
       return;
     }
     if (response.status !== 200) {
@@ -261,6 +264,7 @@ export function createPolicySync(options: PolicySyncOptions): PolicySync {
     lastBody = body;
     await persist(body);
     restartPushIfMoved();
+    if (inForce) options.onConfirmed?.(inForce.policy);
   }
 
   function refresh(): Promise<void> {
