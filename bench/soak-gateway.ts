@@ -13,6 +13,8 @@ const gateway = await createGateway({
   dataDir: options.dataDir,
   port: 0,
   servers: parseGatewayConfig({ mcpServers: options.mcpServers }),
+  // SOAK_AUDIT=off: calls are not recorded, to tell the audit index's growth from a leak.
+  ...(process.env.SOAK_AUDIT === 'off' && { audit: false as const }),
   log: (line) => process.stderr.write(`${line}\n`),
 });
 const token = await gateway.tokens.getOrCreate('soak');

@@ -245,10 +245,31 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 }
 
 /**
- * What a soak must show; empty when it held. Memory is "flat" when the median RSS of the last
- * third of the post-warm-up samples is within `rssGrowth` (fraction) + `rssSlackMb` of the first third.
+ * How much RSS grows per call after warm-up, in bytes: the least-squares slope of RSS over the
+ * calls made so far. With audit on, each recorded call adds its entry to the audit log's
+ * in-memory query index (kept until retention drops the record), so this is not zero by design.
  */
-export function soakProblems(result: SoakResult, limits: { rssGrowth: number; rssSlackMb: number }): string[] {
+export function rssBytesPerCall(result: SoakResult): number {
+  const steady = result.samples.filter((s) => s.atS * 1000 >= result.options.warmupMs);
+  let calls = 0;
+  const points = steady.map((s) => [(calls += s.calls), s.rssMb * 1024 * 1024] as const);
+  if (points.length < 3) return Number.NaN;
+  const meanX = points.reduce((a, [x]) => a + x, 0) / points.length;
+  const meanY = points.reduce((a, [, y]) => a + y, 0) / points.length;
+  const cov = points.reduce((a, [x, y]) => a + (x - meanX) * (y - meanY), 0);
+  const varX = points.reduce((a, [x]) => a + (x - meanX) ** 2, 0);
+  return round(cov / varX, 0);
+}
+
+/**
+ * What a soak must show; empty when it held. Memory is "flat" when the median RSS of the last
+ * third of the post-warm-up samples is within `rssGrowth` (fraction) + `rssSlackMb` of the first third,
+ * and (long runs, where GC noise averages out) RSS grows by at most `maxBytesPerCall` per call.
+ */
+export function soakProblems(
+  result: SoakResult,
+  limits: { rssGrowth: number; rssSlackMb: number; maxBytesPerCall?: number },
+): string[] {
   const problems: string[] = [];
   if (result.errors.length > 0) {
     problems.push(
@@ -276,6 +297,10 @@ export function soakProblems(result: SoakResult, limits: { rssGrowth: number; rs
     const rss = [early((s) => s.rssMb), late((s) => s.rssMb)] as const;
     if (rss[1] > rss[0] * (1 + limits.rssGrowth) + limits.rssSlackMb) {
       problems.push(`RSS grew from ${rss[0]} MB after warm-up to ${rss[1]} MB at the end`);
+    }
+    const perCall = rssBytesPerCall(result);
+    if (limits.maxBytesPerCall !== undefined && perCall > limits.maxBytesPerCall) {
+      problems.push(`RSS grew by ${perCall} bytes per call after warm-up (limit ${limits.maxBytesPerCall})`);
     }
     // Under load the fd count is ~one socket per session; it must not creep up.
     const fds = [early((s) => s.fds), late((s) => s.fds)] as const;
