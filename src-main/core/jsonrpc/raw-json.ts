@@ -87,7 +87,7 @@ const BACKSLASH = 92;
  * TypeScript SDK writes): it is then the one every last-wins parser reads, found from the end.
  * Otherwise one forward pass over the top-level members, jumping over strings with indexOf.
  */
-export function topLevelIdSpan(text: string): [number, number] | undefined {
+function topLevelIdSpan(text: string): [number, number] | undefined {
   const tail = /,\s*"id"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"[^"\\\n]*")\s*\}\s*$/.exec(
     text.length > 200 ? text.slice(-200) : text,
   );
