@@ -147,6 +147,7 @@ describe('the data dir', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(dataDir);
     expect(stderr).toMatch(/EACCES|EROFS|permission|read-only/i);
+    expect(stderr).toMatch(/cannot write its data dir .*--data-dir/s);
     const orphans = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
       .split('\n')
       .filter((l) => l.includes(configFile));

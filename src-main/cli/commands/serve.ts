@@ -103,6 +103,12 @@ export async function run(argv: string[]): Promise<number> {
     });
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
+    if (isNotWritable(error)) {
+      // Found by test/hardening/local-faults.test.ts: a read-only data dir surfaced as a bare EACCES.
+      throw new CliError(
+        `Gatehouse cannot write its data dir ${dataDir} (${(error as Error).message}). Make it writable for your user, or choose another with --data-dir.`,
+      );
+    }
     throw new CliError((error as Error).message);
   }
 
@@ -181,6 +187,13 @@ async function serveDemo(options: {
   process.stderr.write(`Stopping the demo org (${signal})…\n`);
   await demo.close();
   return 0;
+}
+
+function isNotWritable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return true;
+  }
+  return false;
 }
 
 /**
