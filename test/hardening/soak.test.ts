@@ -24,7 +24,8 @@ describe('load: 100 concurrent sessions over 10 upstream servers (shortened soak
       );
       // A loaded CI machine makes 25 s noisy: the memory bound is generous; the full soak is strict.
       expect(soakProblems(result, { rssGrowth: 0.25, rssSlackMb: 20 })).toEqual([]);
-      expect(result.sessionsOpened).toBeGreaterThan(300);
+      // Sessions really churned: at least one more generation than the 100 that opened first.
+      expect(result.sessionsOpened).toBeGreaterThan(200);
       expect(Math.max(...result.samples.map((s) => s.sessions))).toBeLessThanOrEqual(100);
     },
   );
