@@ -9,7 +9,7 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../jsonrpc/messages.ts';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION } from '../jsonrpc/protocol-versions.ts';
 import { withResponseId } from '../jsonrpc/raw-json.ts';
 import { UpstreamError } from './errors.ts';
 import type { UpstreamTransport } from './transport.ts';
