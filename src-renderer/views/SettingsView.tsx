@@ -29,7 +29,8 @@ export function SettingsView(props: { status: Status | undefined }) {
     try {
       await api.setSettings({
         ...(!settings.data?.orgUrlManaged && { orgUrl: orgUrl.trim() === '' ? null : orgUrl.trim() }),
-        auditRetentionDays: Number(retention),
+        // A retention the org policy sets is not the user's to change (the core refuses it too).
+        ...(!settings.data?.auditRetentionManaged && { auditRetentionDays: Number(retention) }),
       });
       setSaved('Saved.');
     } catch (error) {
@@ -99,7 +100,20 @@ export function SettingsView(props: { status: Status | undefined }) {
         </label>
         <label className="field field-narrow">
           <span>Keep the local audit log for (days)</span>
-          <input type="number" min={1} max={3650} value={retention} onChange={(e) => setRetention(e.target.value)} />
+          <input
+            type="number"
+            min={1}
+            max={3650}
+            value={retention}
+            onChange={(e) => setRetention(e.target.value)}
+            readOnly={settings.data?.auditRetentionManaged}
+            aria-describedby="retention-help"
+          />
+          {settings.data?.auditRetentionManaged && (
+            <small id="retention-help" className="muted">
+              Set by your organization's policy.
+            </small>
+          )}
         </label>
         {saveError && (
           <p className="text-bad" role="alert">

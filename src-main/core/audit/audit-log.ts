@@ -294,6 +294,11 @@ export class AuditLog {
     return this.rollingMetrics.snapshot(this.now());
   }
 
+  /** Why records cannot be written now (disk full, read-only), if they cannot; cheap enough per call. */
+  writeFailure(): string | undefined {
+    return this.store.lastWriteError?.message;
+  }
+
   status(): AuditLogStatus {
     const status: AuditLogStatus = {
       dir: this.dir,

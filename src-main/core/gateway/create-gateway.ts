@@ -12,7 +12,7 @@ import { loadGatewayConfig, type ServerConfig } from '../config/index.ts';
 import { Listener, type RouteHandler } from '../listener/index.ts';
 import { PersonalCredentials, type CredentialsHost } from '../credentials/index.ts';
 import { OrgMode, type OrgModeDeps } from '../org/index.ts';
-import { allowAll, Router, type AccessControl, type RequestDone } from '../router/index.ts';
+import { allowAll, Router, type AccessControl, type AccessDecision, type RequestDone } from '../router/index.ts';
 import { LocalTokenStore } from '../tokens/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
 import { UpstreamPool, type HeaderSource } from '../upstream/index.ts';
@@ -183,7 +183,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const router = new Router({
     pool,
     version: GATEHOUSE_VERSION,
-    access: pausable(org ?? deps.access ?? allowAll, paused),
+    access: pausable(
+      auditGuarded(org ?? deps.access ?? allowAll, () =>
+        org?.currentPolicy()?.auditRequired ? audit.writeFailure() : undefined,
+      ),
+      paused,
+    ),
     onRequestDone: (done) => {
       recordRequest?.(done);
       deps.onRequestDone?.(done);
@@ -323,6 +328,29 @@ function pausable(inner: AccessControl, paused: { value: boolean }): AccessContr
   return {
     server: (server, who) => (paused.value ? { allow: false, reason } : inner.server(server, who)),
     item: (server, kind, name, who) => (paused.value ? { allow: false, reason } : inner.item(server, kind, name, who)),
+  };
+}
+
+/**
+ * An org whose policy says `auditRequired` wants no call to run unrecorded: while the audit log
+ * cannot be written, every request is refused with the reason (the window and tray show the
+ * write error too). The servers keep running, so calls resume as soon as a record can be written.
+ */
+function auditGuarded(inner: AccessControl, failure: () => string | undefined): AccessControl {
+  const refuse = (reason: string): AccessDecision => ({
+    allow: false,
+    reason: `Your organisation requires every call to be recorded, and Gatehouse cannot write its audit log (${reason}). Free disk space or fix the data folder's permissions; calls work again as soon as a record can be written.`,
+    rule: 'auditRequired',
+  });
+  return {
+    server: (server, who) => {
+      const reason = failure();
+      return reason ? refuse(reason) : inner.server(server, who);
+    },
+    item: (server, kind, name, who) => {
+      const reason = failure();
+      return reason ? refuse(reason) : inner.item(server, kind, name, who);
+    },
   };
 }
 

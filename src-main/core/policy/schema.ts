@@ -268,6 +268,12 @@ const documentShape = z.strictObject({
   description: z.string().optional(),
   eventsUrl: z.url().optional().describe('Push channel (SSE); defaults to <policy endpoint>/events.'),
   auditLevel: auditLevelSchema.optional().describe('Default for every server; metadata when omitted.'),
+  auditRequired: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: calls are refused while Gatehouse cannot write its audit log (disk full, read-only), so nothing runs unrecorded. false when omitted: calls go on and the user is warned.',
+    ),
   auditRetentionDays: z
     .int()
     .min(1)
