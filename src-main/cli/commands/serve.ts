@@ -84,8 +84,10 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
   for (const warning of orgResult.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const secretStore = orgResult.mode === 'personal' ? undefined : openHeadlessSecretStore(dataDir);
-  const storeWarning = secretStore?.describe().warning;
+  // Personal mode keeps secrets too: OAuth tokens of remote servers the user connects to and keys
+  // they enter for their own servers. The warning is about IdP sign-in tokens, so org mode only.
+  const secretStore = openHeadlessSecretStore(dataDir);
+  const storeWarning = orgResult.mode === 'personal' ? undefined : secretStore.describe().warning;
   if (storeWarning) process.stderr.write(`warning: ${storeWarning}\n`);
 
   let gateway;
@@ -95,10 +97,9 @@ export async function run(argv: string[]): Promise<number> {
       port,
       ...(configFile && { configFile }),
       ...(process.env.GATEHOUSE_AUDIT === 'off' && { audit: false as const }), // the bench's no-audit baseline
-      ...(orgResult.mode !== 'personal' &&
-        secretStore && {
-          org: { org: orgResult.config, secretStore, openBrowser: openInSystemBrowser, allowInsecureHttp: true },
-        }),
+      ...(orgResult.mode === 'personal'
+        ? { secretStore, openBrowser: openInSystemBrowser }
+        : { org: { org: orgResult.config, secretStore, openBrowser: openInSystemBrowser, allowInsecureHttp: true } }),
       log: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (error) {

@@ -129,8 +129,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       : undefined;
   // Per-user OAuth to remote servers: tokens only in the secret store, masked in audit records.
   const oauthStore = deps.org?.secretStore ?? deps.secretStore;
-  // Loaded only with a secret store to keep tokens in: it brings the SDK's OAuth client and its zod
-  // schemas (~8 MB resident), which headless personal mode (no secret store) never uses.
+  // Loaded only with a secret store to keep tokens in; the SDK's OAuth client inside it (~8 MB
+  // resident with its zod schemas) loads only when a server first asks for a sign-in.
   const oauth = oauthStore && { store: oauthStore, ...(await import('../upstream-auth/index.ts')) };
   const upstreamAuth = oauth
     ? new oauth.UpstreamOAuth({

@@ -1,12 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import {
-  discoverAuthorizationServerMetadata,
-  discoverOAuthProtectedResourceMetadata,
-  exchangeAuthorization,
-  refreshAuthorization,
-  registerClient,
-  startAuthorization,
-} from '@modelcontextprotocol/sdk/client/auth.js';
 import { checkResourceAllowed, resourceUrlFromServerUrl } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import type { AuthorizationServerMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { decodeJwt } from 'jose';
@@ -17,6 +9,12 @@ import { UpstreamError, type UpstreamAuth } from '../upstream/index.ts';
 import { parseBearerChallenge, type BearerChallenge } from './challenge.ts';
 import { consentMessage, UpstreamAuthError } from './errors.ts';
 import { GrantStore, type StoredClient, type StoredGrant } from './grant-store.ts';
+
+/**
+ * The SDK's OAuth client brings its zod schemas (~8 MB resident): loaded at the first discovery,
+ * sign-in or refresh, so a gateway that never meets a protected server never pays for it.
+ */
+const sdkAuth = () => import('@modelcontextprotocol/sdk/client/auth.js');
 
 const DEFAULT_AUTHORIZATION_TIMEOUT_MS = 5 * 60_000;
 const REVOKE_TIMEOUT_MS = 5_000;
@@ -208,7 +206,9 @@ export class UpstreamOAuth {
       if (!grant.refreshToken) return undefined;
       let tokens: OAuthTokens;
       try {
-        tokens = await refreshAuthorization(grant.authorizationServer, {
+        tokens = await (
+          await sdkAuth()
+        ).refreshAuthorization(grant.authorizationServer, {
           metadata: grant.metadata,
           clientInformation: grant.client,
           refreshToken: grant.refreshToken,
@@ -320,7 +320,9 @@ export class UpstreamOAuth {
     const redirect = await startLoopbackRedirect(expectedState);
     try {
       const client = await this.client(server, settings, authorizationServer, metadata, redirect.redirectUri);
-      const { authorizationUrl, codeVerifier } = await startAuthorization(authorizationServer, {
+      const { authorizationUrl, codeVerifier } = await (
+        await sdkAuth()
+      ).startAuthorization(authorizationServer, {
         metadata,
         clientInformation: client,
         redirectUrl: redirect.redirectUri,
@@ -413,7 +415,9 @@ export class UpstreamOAuth {
     if (!code)
       throw new UpstreamAuthError('authorization_failed', server, `The sign-in for ${server} returned no code.`);
     try {
-      return await exchangeAuthorization(flow.authorizationServer, {
+      return await (
+        await sdkAuth()
+      ).exchangeAuthorization(flow.authorizationServer, {
         metadata: flow.metadata,
         clientInformation: flow.client,
         authorizationCode: code,
@@ -443,11 +447,15 @@ export class UpstreamOAuth {
     scopesSupported: string[] | undefined;
   }> {
     const server = config.name;
-    const resourceMetadata = await discoverOAuthProtectedResourceMetadata(
-      config.url,
-      challenge?.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : undefined,
-      this.fetchFn,
-    ).catch(() => undefined);
+    const resourceMetadata = await (
+      await sdkAuth()
+    )
+      .discoverOAuthProtectedResourceMetadata(
+        config.url,
+        challenge?.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : undefined,
+        this.fetchFn,
+      )
+      .catch(() => undefined);
     let resource = resourceUrlFromServerUrl(config.url).href;
     if (resourceMetadata?.resource) {
       if (!checkResourceAllowed({ requestedResource: config.url, configuredResource: resourceMetadata.resource })) {
@@ -461,16 +469,18 @@ export class UpstreamOAuth {
       resource = resourceMetadata.resource;
     }
     const authorizationServer = resourceMetadata?.authorization_servers?.[0] ?? new URL('/', config.url).href;
-    const metadata = await discoverAuthorizationServerMetadata(authorizationServer, { fetchFn: this.fetchFn }).catch(
-      (cause: Error) => {
+    const metadata = await (
+      await sdkAuth()
+    )
+      .discoverAuthorizationServerMetadata(authorizationServer, { fetchFn: this.fetchFn })
+      .catch((cause: Error) => {
         throw new UpstreamAuthError(
           'discovery_failed',
           server,
           `Gatehouse could not read the authorization server of ${server} (${authorizationServer}): ${cause.message}`,
           { cause },
         );
-      },
-    );
+      });
     if (!metadata) {
       throw new UpstreamAuthError(
         'discovery_failed',
@@ -512,7 +522,9 @@ export class UpstreamOAuth {
     }
     try {
       // Registered for this exact loopback redirect: not every authorization server ignores the port.
-      const registered = await registerClient(authorizationServer, {
+      const registered = await (
+        await sdkAuth()
+      ).registerClient(authorizationServer, {
         metadata,
         clientMetadata: {
           client_name: 'Gatehouse',
@@ -521,7 +533,7 @@ export class UpstreamOAuth {
           response_types: ['code'],
           token_endpoint_auth_method: 'none',
           application_type: 'native',
-        } as Parameters<typeof registerClient>[1]['clientMetadata'],
+        } as Parameters<Awaited<ReturnType<typeof sdkAuth>>['registerClient']>[1]['clientMetadata'],
         // No `scope` here: servers' resource scopes are often not in the authorization server's
         // scopes_supported, and some (oidc-provider) refuse the registration for it.
         fetchFn: this.fetchFn,
