@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { checkResourceAllowed, resourceUrlFromServerUrl } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import type { AuthorizationServerMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { decodeJwt } from 'jose';
 import { startLoopbackRedirect, type LoopbackRedirect } from '../auth/index.ts';
@@ -8,16 +7,17 @@ import type { SecretStore } from '../secrets/index.ts';
 import { UpstreamError, type UpstreamAuth } from '../upstream/index.ts';
 import { parseBearerChallenge, type BearerChallenge } from './challenge.ts';
 import { consentMessage, UpstreamAuthError } from './errors.ts';
+import {
+  clientFor,
+  discoverAuthorization,
+  pickScope,
+  revokeGrant,
+  sdkAuth,
+  type AuthServerDeps,
+} from './authorization-server.ts';
 import { GrantStore, type StoredClient, type StoredGrant } from './grant-store.ts';
 
-/**
- * The SDK's OAuth client brings its zod schemas (~8 MB resident): loaded at the first discovery,
- * sign-in or refresh, so a gateway that never meets a protected server never pays for it.
- */
-const sdkAuth = () => import('@modelcontextprotocol/sdk/client/auth.js');
-
 const DEFAULT_AUTHORIZATION_TIMEOUT_MS = 5 * 60_000;
-const REVOKE_TIMEOUT_MS = 5_000;
 
 /** Per-server OAuth settings: from the org policy (`oauth`) or the user's own config entry. */
 export type ServerOAuthSettings = {
@@ -92,6 +92,15 @@ export class UpstreamOAuth {
   }
 
   /** The pool's hook for a remote server; none for servers whose config already sends a bearer. */
+  private authServerDeps(): AuthServerDeps {
+    return {
+      fetchFn: this.fetchFn,
+      secretStore: this.deps.secretStore,
+      registerSecret: this.deps.registerSecret,
+      ...(this.deps.log && { log: this.deps.log }),
+    };
+  }
+
   authFor(config: ServerConfig): UpstreamAuth | undefined {
     if (config.transport === 'stdio') return undefined;
     if (Object.keys(config.headers ?? {}).some((h) => /^authorization$/i.test(h))) return undefined;
@@ -313,13 +322,20 @@ export class UpstreamOAuth {
     const server = config.name;
     const settings = oauthSettings(config);
     const challenge = this.state(server).challenge;
-    const discovered = await this.discover(config, challenge);
+    const discovered = await discoverAuthorization(config, challenge, this.fetchFn);
     const { metadata, authorizationServer, resource } = discovered;
     const scope = pickScope(settings, challenge, discovered.scopesSupported, metadata);
     const expectedState = randomBytes(24).toString('base64url');
     const redirect = await startLoopbackRedirect(expectedState);
     try {
-      const client = await this.client(server, settings, authorizationServer, metadata, redirect.redirectUri);
+      const client = await clientFor(
+        server,
+        settings,
+        authorizationServer,
+        metadata,
+        redirect.redirectUri,
+        this.authServerDeps(),
+      );
       const { authorizationUrl, codeVerifier } = await (
         await sdkAuth()
       ).startAuthorization(authorizationServer, {
@@ -436,124 +452,6 @@ export class UpstreamOAuth {
     }
   }
 
-  /** RFC 9728 protected resource metadata (from the challenge, else well-known), then RFC 8414 / OIDC. */
-  private async discover(
-    config: RemoteServerConfig & { name: string },
-    challenge: BearerChallenge | undefined,
-  ): Promise<{
-    metadata: AuthorizationServerMetadata;
-    authorizationServer: string;
-    resource: string;
-    scopesSupported: string[] | undefined;
-  }> {
-    const server = config.name;
-    const resourceMetadata = await (
-      await sdkAuth()
-    )
-      .discoverOAuthProtectedResourceMetadata(
-        config.url,
-        challenge?.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : undefined,
-        this.fetchFn,
-      )
-      .catch(() => undefined);
-    let resource = resourceUrlFromServerUrl(config.url).href;
-    if (resourceMetadata?.resource) {
-      if (!checkResourceAllowed({ requestedResource: config.url, configuredResource: resourceMetadata.resource })) {
-        throw new UpstreamAuthError(
-          'discovery_failed',
-          server,
-          `${server} names the resource ${resourceMetadata.resource}, which does not cover ${config.url}; Gatehouse will not send it a token.`,
-        );
-      }
-      // Sent verbatim: a pathless indicator must not gain a trailing slash.
-      resource = resourceMetadata.resource;
-    }
-    const authorizationServer = resourceMetadata?.authorization_servers?.[0] ?? new URL('/', config.url).href;
-    const metadata = await (
-      await sdkAuth()
-    )
-      .discoverAuthorizationServerMetadata(authorizationServer, { fetchFn: this.fetchFn })
-      .catch((cause: Error) => {
-        throw new UpstreamAuthError(
-          'discovery_failed',
-          server,
-          `Gatehouse could not read the authorization server of ${server} (${authorizationServer}): ${cause.message}`,
-          { cause },
-        );
-      });
-    if (!metadata) {
-      throw new UpstreamAuthError(
-        'discovery_failed',
-        server,
-        `${server} asks for a sign-in, but ${authorizationServer} publishes no OAuth metadata Gatehouse could use.`,
-      );
-    }
-    // MCP authorization: without advertised S256 PKCE support the client must not go on.
-    if (!metadata.code_challenge_methods_supported?.includes('S256')) {
-      throw new UpstreamAuthError(
-        'discovery_failed',
-        server,
-        `${server}'s authorization server (${authorizationServer}) does not say it supports PKCE (S256), so Gatehouse will not sign in there.`,
-      );
-    }
-    return { metadata, authorizationServer, resource, scopesSupported: resourceMetadata?.scopes_supported };
-  }
-
-  private async client(
-    server: string,
-    settings: ServerOAuthSettings,
-    authorizationServer: string,
-    metadata: AuthorizationServerMetadata,
-    redirectUri: string,
-  ): Promise<StoredClient> {
-    if (settings.clientId) {
-      const secret = settings.clientSecretRef
-        ? await this.deps.secretStore.get(`org-secret:${settings.clientSecretRef}`)
-        : undefined;
-      if (secret) this.deps.registerSecret(secret);
-      return { client_id: settings.clientId, ...(secret && { client_secret: secret }), source: 'policy' };
-    }
-    if (!metadata.registration_endpoint) {
-      throw new UpstreamAuthError(
-        'registration_failed',
-        server,
-        `${server}'s authorization server does not let Gatehouse register itself; ask your IT team to set a client id for it in the policy (oauth.clientId).`,
-      );
-    }
-    try {
-      // Registered for this exact loopback redirect: not every authorization server ignores the port.
-      const registered = await (
-        await sdkAuth()
-      ).registerClient(authorizationServer, {
-        metadata,
-        clientMetadata: {
-          client_name: 'Gatehouse',
-          redirect_uris: [redirectUri],
-          grant_types: ['authorization_code', 'refresh_token'],
-          response_types: ['code'],
-          token_endpoint_auth_method: 'none',
-          application_type: 'native',
-        } as Parameters<Awaited<ReturnType<typeof sdkAuth>>['registerClient']>[1]['clientMetadata'],
-        // No `scope` here: servers' resource scopes are often not in the authorization server's
-        // scopes_supported, and some (oidc-provider) refuse the registration for it.
-        fetchFn: this.fetchFn,
-      });
-      if (registered.client_secret) this.deps.registerSecret(registered.client_secret);
-      return {
-        client_id: registered.client_id,
-        ...(registered.client_secret && { client_secret: registered.client_secret }),
-        source: 'dynamic',
-      };
-    } catch (cause) {
-      throw new UpstreamAuthError(
-        'registration_failed',
-        server,
-        `${server}'s authorization server refused to register Gatehouse: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
-  }
-
   /** Revokes the server's tokens at its authorization server (when it offers that) and deletes them. */
   async disconnect(server: string): Promise<{ revoked: boolean }> {
     const grant = await this.grants.read(server).catch(() => undefined);
@@ -564,7 +462,7 @@ export class UpstreamOAuth {
     if (grant) state.needsConsent = true;
     state.error = undefined;
     this.deps.onChange();
-    return { revoked: grant ? await this.revoke(grant) : false };
+    return { revoked: grant ? await revokeGrant(grant, this.authServerDeps()) : false };
   }
 
   /** Sign-out or another user: every stored upstream grant is revoked and deleted. */
@@ -597,37 +495,6 @@ export class UpstreamOAuth {
     const names = await this.grants.names();
     const mine = await Promise.all(names.map(async (n) => ((await this.grant(n)) ? n : undefined)));
     return mine.filter((n): n is string => n !== undefined);
-  }
-
-  private async revoke(grant: StoredGrant): Promise<boolean> {
-    const endpoint = (grant.metadata as { revocation_endpoint?: string }).revocation_endpoint;
-    if (!endpoint) return false;
-    const tokens: [string, string][] = [
-      ...(grant.refreshToken ? [[grant.refreshToken, 'refresh_token'] as [string, string]] : []),
-      [grant.accessToken, 'access_token'],
-    ];
-    let revoked = false;
-    for (const [token, hint] of tokens) {
-      const body = new URLSearchParams({ token, token_type_hint: hint, client_id: grant.client.client_id });
-      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-      if (grant.client.client_secret) {
-        body.delete('client_id');
-        headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(grant.client.client_id)}:${encodeURIComponent(grant.client.client_secret)}`).toString('base64')}`;
-      }
-      try {
-        const response = await this.fetchFn(endpoint, {
-          method: 'POST',
-          headers,
-          body,
-          signal: AbortSignal.timeout(REVOKE_TIMEOUT_MS),
-        });
-        await response.body?.cancel();
-        if (response.ok) revoked = true;
-      } catch (error) {
-        this.deps.log?.(`upstream auth: revoking the ${hint} of ${grant.server} failed: ${(error as Error).message}`);
-      }
-    }
-    return revoked;
   }
 
   /** Remote servers that use OAuth (or were asked to), for the Connections view. */
@@ -677,24 +544,6 @@ function oauthSettings(config: ServerConfig): ServerOAuthSettings {
     ...(typeof o.clientSecretRef === 'string' && { clientSecretRef: o.clientSecretRef }),
     ...(Array.isArray(o.scopes) && { scopes: o.scopes.filter((s): s is string => typeof s === 'string') }),
   };
-}
-
-/**
- * MCP's scope selection: the policy's scopes, else the challenge's `scope`, else what the
- * resource metadata lists; plus offline_access where the authorization server offers it (most
- * issue refresh tokens only then).
- */
-function pickScope(
-  settings: ServerOAuthSettings,
-  challenge: BearerChallenge | undefined,
-  scopesSupported: string[] | undefined,
-  metadata: AuthorizationServerMetadata,
-): string | undefined {
-  const base = settings.scopes?.join(' ') ?? challenge?.scope ?? scopesSupported?.join(' ') ?? '';
-  const scopes = base.split(/\s+/).filter(Boolean);
-  if (metadata.scopes_supported?.includes('offline_access') && !scopes.includes('offline_access'))
-    scopes.push('offline_access');
-  return scopes.length > 0 ? scopes.join(' ') : undefined;
 }
 
 function bearerOf(headers: Record<string, string>): string | undefined {
