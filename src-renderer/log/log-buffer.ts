@@ -22,6 +22,10 @@ export class LogBuffer {
     return this.live.length + this.older.length;
   }
 
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   at(row: number): AuditRecord | undefined {
     if (row < this.live.length) return this.live[this.live.length - 1 - row];
     return this.older[row - this.live.length];

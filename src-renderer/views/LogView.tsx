@@ -17,6 +17,8 @@ import { OUTCOME_LABELS, OutcomeBadge } from './outcome.tsx';
 
 const ROW_HEIGHT = 34;
 const PAGE_SIZE = 500;
+/** How far back a reconnect catches up (100,000 records); older ones are paged in by scrolling. */
+const MAX_CATCH_UP_PAGES = 200;
 
 /** One filter's worth of rows: replaced as a whole when the filter changes, so late pages of an old filter are dropped. */
 type Session = {
@@ -132,6 +134,20 @@ export function LogView() {
     setVersion((v) => v + 1);
   }, [session]);
 
+  /** Records newer than the newest one shown (oldest first), at most MAX_CATCH_UP_PAGES pages. */
+  const missedRecords = async (buffer: LogBuffer, filter: AuditFilter): Promise<AuditRecord[]> => {
+    const missed: AuditRecord[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages++) {
+      const page = await api.queryAudit({ filter: compact(filter), limit: PAGE_SIZE, ...(cursor && { cursor }) });
+      const known = page.records.findIndex((record) => buffer.has(record.id));
+      missed.push(...(known === -1 ? page.records : page.records.slice(0, known)));
+      if (known !== -1 || page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    return missed.reverse();
+  };
+
   useGatewayEvents((event) => {
     if (event.type === 'audit') {
       const current = filterRef.current;
@@ -139,9 +155,11 @@ export function LogView() {
       pending.current.push(event.record);
       if (!frame.current) frame.current = requestAnimationFrame(flush);
     } else if (event.type === 'stream' && event.state === 'open' && session.cursor !== undefined) {
-      // Back after an outage: pull in what arrived meanwhile (duplicates are skipped by id).
-      void api.queryAudit({ filter: compact(filterRef.current), limit: PAGE_SIZE }).then((page) => {
-        pending.current.push(...page.records.reverse());
+      // Back after an outage, or after the gateway ended a stream this window could not keep up
+      // with: pull in everything that arrived meanwhile, page by page back to a record already
+      // shown, so the log has no gap (one page was not enough after a burst).
+      void missedRecords(session.buffer, filterRef.current).then((missed) => {
+        pending.current.push(...missed);
         if (!frame.current) frame.current = requestAnimationFrame(flush);
       }, setLoadError);
     }

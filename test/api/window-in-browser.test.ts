@@ -125,6 +125,31 @@ describe('the window in a browser', () => {
     }
   }, 180_000);
 
+  it('catches up with no gap after the gateway ends a live stream the window could not keep up with', async () => {
+    // A tiny send buffer: a burst of records overflows it, the gateway ends the stream (it never
+    // buffers without bound), the window reconnects and must page in everything it missed.
+    const burstApi = createInMemoryApi();
+    const burstServer = await serveWindow(burstApi, 'gh_test-burst-token', { maxBufferedEventBytes: 16 * 1024 });
+    const { page, problems, close } = await openPage(browser);
+    try {
+      await page.goto(burstServer.url);
+      await page.getByRole('button', { name: 'Live log' }).click();
+      await page.getByText('Live', { exact: true }).waitFor();
+      const total = 20_000;
+      for (let i = 0; i < total; i++) burstApi.addRecord(makeRecord(i));
+      await expect.poll(() => page.locator('.log-footer').textContent(), { timeout: 60_000 }).toMatch(/^20,000 calls/);
+      // The middle of the burst is there too, not only its newest page.
+      await page.evaluate(() => {
+        document.querySelector<HTMLElement>('.virtual-list')!.scrollTop = 10_000 * 34;
+      });
+      await page.locator('[data-record-id="bulk-9999"]').waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+      await burstServer.close();
+    }
+  }, 120_000);
+
   it('filters, walks the log with the keyboard, opens the detail and copies a record as JSON', async () => {
     const { page, problems, close } = await openPage(browser);
     try {

@@ -9,8 +9,12 @@ import type { InMemoryApi } from './in-memory-api.ts';
 
 export type WindowServer = { origin: string; url: string; close(): Promise<void> };
 
-export async function serveWindow(api: InMemoryApi, token = 'gh_test-window-token'): Promise<WindowServer> {
-  const handler = createApiHandler(api);
+export async function serveWindow(
+  api: InMemoryApi,
+  token = 'gh_test-window-token',
+  options: { maxBufferedEventBytes?: number } = {},
+): Promise<WindowServer> {
+  const handler = createApiHandler(api, options);
   const ui = createUiHandler({ root: rendererDist });
   const app = express();
   app.use('/ui', (req, res) => ui(req, res));
