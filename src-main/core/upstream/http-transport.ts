@@ -1,16 +1,42 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { JsonRpcMessage, RequestId } from '../jsonrpc/messages.ts';
 import { parseJsonRpcText } from '../jsonrpc/raw-json.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { UpstreamTransport } from './transport.ts';
 
 const MAX_RESUME_ATTEMPTS = 10;
+const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/**
+ * Feeds a node:http response to `onText` as UTF-8 text and resolves when it ended. Events, not
+ * `for await`: the stream's async iterator costs a promise and its bookkeeping per chunk, on
+ * every call.
+ */
+function readIncoming(response: IncomingMessage, onText: (text: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let ended = false;
+    response.setEncoding('utf8');
+    response.on('data', onText);
+    response.once('end', () => {
+      ended = true;
+      resolve();
+    });
+    response.once('error', reject);
+    // A connection cut before the end (an upstream that dies mid-answer) is an error, as `for await` reports it.
+    response.once('close', () => {
+      if (!ended) reject(new Error('the server closed the connection before the response ended'));
+    });
+  });
+}
 
 async function readText(response: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  let text = '';
+  await readIncoming(response, (chunk) => {
+    text += chunk;
+  });
+  return text;
 }
 
 export type HeaderSource = () => Record<string, string> | Promise<Record<string, string>>;
@@ -38,12 +64,17 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private readonly headers: HeaderSource;
   private readonly fetchImpl: typeof fetch;
   private readonly agent: http.Agent;
+  private readonly client: typeof http | typeof https;
+  /** The POST's request options but headers, converted from the URL once (not per call). */
+  private readonly postOptions: http.RequestOptions;
 
   constructor(url: URL, headers: HeaderSource, fetchImpl: typeof fetch = fetch) {
     this.url = url;
     this.headers = headers;
     this.fetchImpl = fetchImpl;
-    this.agent = new (url.protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: 256 });
+    this.client = url.protocol === 'https:' ? https : http;
+    this.agent = new this.client.Agent({ keepAlive: true, maxSockets: 256 });
+    this.postOptions = { ...urlToHttpOptions(url), method: 'POST', agent: this.agent };
   }
 
   async start(): Promise<void> {}
@@ -53,10 +84,21 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   }
 
   private async requestHeaders(extra: Record<string, string>): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { ...(await this.headers()), ...extra };
+    return this.withSessionHeaders({ ...(await this.headers()), ...extra });
+  }
+
+  private withSessionHeaders(headers: Record<string, string>): Record<string, string> {
     if (this.sessionId) headers['mcp-session-id'] = this.sessionId;
     if (this.protocolVersion) headers['mcp-protocol-version'] = this.protocolVersion;
     return headers;
+  }
+
+  /** The POST's headers; synchronous when the header source is (no credentials to look up). */
+  private postHeaders(): Record<string, string> | Promise<Record<string, string>> {
+    const source = this.headers();
+    return source instanceof Promise
+      ? source.then((headers) => this.withSessionHeaders({ ...headers, ...POST_HEADERS }))
+      : this.withSessionHeaders({ ...source, ...POST_HEADERS });
   }
 
   /**
@@ -65,9 +107,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
    */
   private post(body: string, headers: Record<string, string>): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const request = (this.url.protocol === 'https:' ? https : http).request(
-        this.url,
-        { method: 'POST', agent: this.agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      const request = this.client.request(
+        { ...this.postOptions, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
         resolve,
       );
       request.on('error', reject);
@@ -78,10 +119,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   async send(message: JsonRpcMessage, retried = false): Promise<void> {
     if (this.closed) throw new Error('the connection to the server is closed');
     const requestId = 'method' in message && 'id' in message ? message.id : undefined;
-    const headers = await this.requestHeaders({
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    });
+    const pending = this.postHeaders();
+    const headers = pending instanceof Promise ? await pending : pending;
     const response = await this.post(JSON.stringify(message), headers);
     if (response.statusCode === 401 && this.onunauthorized && !retried) {
       // OAuth: refreshed credentials get one more try; otherwise the handler's error is the answer.
@@ -126,7 +165,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
    * Last-Event-ID after the retry delay, as a direct client would.
    */
   private async readSse(
-    body: AsyncIterable<Uint8Array>,
+    body: IncomingMessage | AsyncIterable<Uint8Array>,
     relatedTo: RequestId | undefined,
     resumeAttempt = 0,
   ): Promise<void> {
@@ -146,9 +185,11 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       this.onmessage?.(message, relatedTo);
     });
     try {
-      const decoder = new TextDecoder();
-      for await (const chunk of body) {
-        parse(decoder.decode(chunk, { stream: true }));
+      if (body instanceof http.IncomingMessage) {
+        await readIncoming(body, parse);
+      } else {
+        const decoder = new TextDecoder();
+        for await (const chunk of body) parse(decoder.decode(chunk, { stream: true }));
       }
     } catch (error) {
       if (!this.closed) this.onerror?.(error as Error);
