@@ -1,8 +1,9 @@
-import http, { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import type { JsonRpcMessage, RequestId } from '../jsonrpc/messages.ts';
 import { parseJsonRpcText } from '../jsonrpc/raw-json.ts';
+import { Http1Client, type PostResponse } from './http1-client.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { UpstreamTransport } from './transport.ts';
 
@@ -31,12 +32,21 @@ function readIncoming(response: IncomingMessage, onText: (text: string) => void)
   });
 }
 
-async function readText(response: IncomingMessage): Promise<string> {
+async function readText(response: PostResponse): Promise<string> {
   let text = '';
-  await readIncoming(response, (chunk) => {
+  await response.read((chunk) => {
     text += chunk;
   });
   return text;
+}
+
+function postResponseOf(response: IncomingMessage): PostResponse {
+  return {
+    statusCode: response.statusCode ?? 0,
+    headers: response.headers as Record<string, string | undefined>,
+    read: (onText) => readIncoming(response, onText),
+    discard: () => response.resume(),
+  };
 }
 
 export type HeaderSource = () => Record<string, string> | Promise<Record<string, string>>;
@@ -63,18 +73,22 @@ export class StreamableHttpUpstream implements UpstreamTransport {
   private readonly url: URL;
   private readonly headers: HeaderSource;
   private readonly fetchImpl: typeof fetch;
-  private readonly agent: http.Agent;
-  private readonly client: typeof http | typeof https;
+  /** POSTs to a plain-http server (the common, local case); https goes through node:https. */
+  private readonly http1: Http1Client | undefined;
+  private readonly agent: https.Agent | undefined;
   /** The POST's request options but headers, converted from the URL once (not per call). */
-  private readonly postOptions: http.RequestOptions;
+  private readonly postOptions: https.RequestOptions;
+  private readonly postPath: string;
 
   constructor(url: URL, headers: HeaderSource, fetchImpl: typeof fetch = fetch) {
     this.url = url;
     this.headers = headers;
     this.fetchImpl = fetchImpl;
-    this.client = url.protocol === 'https:' ? https : http;
-    this.agent = new this.client.Agent({ keepAlive: true, maxSockets: 256 });
+    const secure = url.protocol === 'https:';
+    this.http1 = secure ? undefined : new Http1Client(url);
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 256 }) : undefined;
     this.postOptions = { ...urlToHttpOptions(url), method: 'POST', agent: this.agent };
+    this.postPath = `${url.pathname}${url.search}`;
   }
 
   async start(): Promise<void> {}
@@ -105,11 +119,12 @@ export class StreamableHttpUpstream implements UpstreamTransport {
    * POSTs one message over a keep-alive node:http agent. The per-call cost of fetch (Request,
    * Headers and web-stream objects, an abort listener per call) was most of the proxy's overhead.
    */
-  private post(body: string, headers: Record<string, string>): Promise<IncomingMessage> {
+  private post(body: string, headers: Record<string, string>): Promise<PostResponse> {
+    if (this.http1) return this.http1.post(this.postPath, headers, body);
     return new Promise((resolve, reject) => {
-      const request = this.client.request(
+      const request = https.request(
         { ...this.postOptions, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
-        resolve,
+        (response) => resolve(postResponseOf(response)),
       );
       request.on('error', reject);
       request.end(body);
@@ -124,7 +139,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const response = await this.post(JSON.stringify(message), headers);
     if (response.statusCode === 401 && this.onunauthorized && !retried) {
       // OAuth: refreshed credentials get one more try; otherwise the handler's error is the answer.
-      response.resume();
+      response.discard();
       const challenge = response.headers['www-authenticate'];
       await this.onunauthorized(typeof challenge === 'string' ? challenge : undefined, headers);
       return this.send(message, true);
@@ -134,7 +149,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const status = response.statusCode ?? 0;
 
     if (status === 202) {
-      response.resume();
+      response.discard();
       if ('method' in message && message.method === 'notifications/initialized') this.openStandaloneStream();
       return;
     }
@@ -153,7 +168,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       const body = parseJsonRpcText(await readText(response)) as JsonRpcMessage | JsonRpcMessage[];
       for (const m of Array.isArray(body) ? body : [body]) this.onmessage?.(m, requestId);
     } else {
-      response.resume();
+      response.discard();
       if (requestId !== undefined)
         throw new Error(`the server answered with unexpected content type '${type || 'none'}'`);
     }
@@ -165,7 +180,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
    * Last-Event-ID after the retry delay, as a direct client would.
    */
   private async readSse(
-    body: IncomingMessage | AsyncIterable<Uint8Array>,
+    body: PostResponse | AsyncIterable<Uint8Array>,
     relatedTo: RequestId | undefined,
     resumeAttempt = 0,
   ): Promise<void> {
@@ -185,8 +200,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       this.onmessage?.(message, relatedTo);
     });
     try {
-      if (body instanceof http.IncomingMessage) {
-        await readIncoming(body, parse);
+      if ('read' in body) {
+        await body.read(parse);
       } else {
         const decoder = new TextDecoder();
         for await (const chunk of body) parse(decoder.decode(chunk, { stream: true }));
@@ -250,7 +265,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort();
-    this.agent.destroy();
+    this.agent?.destroy();
+    this.http1?.destroy();
     this.onclose?.();
   }
 
@@ -259,7 +275,8 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const sessionId = this.sessionId;
     this.closed = true;
     this.abort.abort();
-    this.agent.destroy();
+    this.agent?.destroy();
+    this.http1?.destroy();
     if (sessionId) {
       // Tell the server it can free the session; a server that is gone is no reason to wait.
       try {
