@@ -136,6 +136,15 @@ describe('the HTTP/1.1 client the upstream transport POSTs with', () => {
     await expect(client.post('/mcp', {}, '{}')).rejects.toThrow(/closed the connection/);
   });
 
+  it('gives up on a response head that never ends instead of buffering it without bound', async () => {
+    const endless = `HTTP/1.1 200 OK\r\n${'x-filler: y\r\n'.repeat(10_000)}`; // ~130 KB, no blank line
+    const server = await rawServer(() => ({ pieces: [endless] }));
+    cleanups.push(() => server.close());
+    const client = new Http1Client(server.url);
+    cleanups.push(() => client.destroy());
+    await expect(client.post('/mcp', {}, '{}')).rejects.toThrow(/response head or chunk line over 65536 bytes/);
+  });
+
   it('refuses a header value with a line break instead of sending it, and reports a refused connection', async () => {
     const server = await rawServer(() => ({ pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'] }));
     const client = new Http1Client(server.url);

@@ -14,6 +14,7 @@ export type PostResponse = {
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const HEADER_FORBIDDEN = /[\r\n\0]/;
+const MAX_HEAD_BYTES = 64 * 1024;
 
 class Http1Error extends Error {
   readonly code = 'UPSTREAM_HTTP';
@@ -113,7 +114,13 @@ class Connection {
     while (bytes.length > 0) {
       const used = this.consume(bytes);
       if (used < 0) {
-        this.buffer = bytes; // an incomplete head or chunk-size line: wait for more
+        // An incomplete head or chunk-size line: wait for more, but not for ever (a broken or
+        // hostile server must not make the gateway buffer without bound).
+        if (bytes.length > MAX_HEAD_BYTES) {
+          this.fail(new Http1Error(`the server sent a response head or chunk line over ${MAX_HEAD_BYTES} bytes`));
+          return;
+        }
+        this.buffer = bytes;
         return;
       }
       bytes = bytes.subarray(used);
