@@ -141,10 +141,16 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         registerSecret: (value) => audit.registerSecret(value),
         onConnected: (server) => pool.reconnect(server),
         onChange: () => changes.emit('servers'),
-        // Servers that get the org IdP's token for their audience are not signed in to separately.
+        // Servers that get an Authorization header from the policy (the IdP's token for their
+        // audience, an exchanged token, an org or user credential) are not signed in to separately.
         sendsOwnAuthorization: (s) => {
           const entry = org?.currentPolicy()?.servers[s.name];
-          return entry !== undefined && 'identity' in entry && entry.identity?.accessToken !== undefined;
+          if (entry === undefined || !('url' in entry)) return false;
+          return (
+            entry.identity?.accessToken !== undefined ||
+            entry.identity?.tokenExchange !== undefined ||
+            (entry.credentials ?? []).some((c) => 'header' in c && /^authorization$/i.test(c.header))
+          );
         },
         ...(deps.org?.fetch && { fetch: deps.org.fetch }),
         ...(deps.log && { log: deps.log }),
