@@ -1,35 +1,9 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servers, startGateway, type RunningGateway } from '../support/gateway-harness.ts';
+import { rawRequest } from '../support/raw-http.ts';
 
-type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
-
-/** node:http, because fetch silently drops a custom Host header. */
-function request(
-  port: number,
-  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: options.method ?? 'POST',
-        path: options.path ?? '/mcp',
-        headers: options.headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+const request = rawRequest;
 
 const INIT = JSON.stringify({
   jsonrpc: '2.0',

@@ -3,45 +3,18 @@
 // injection, stolen tokens from another user's data dir, path traversal in server names, and
 // oversize and deeply nested payloads. None may crash the gateway, leak a secret or get a call through.
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseGatewayConfig } from '../../src-main/core/config/index.ts';
 import { startGateway, type RunningGateway } from '../support/gateway-harness.ts';
 import { startFaultyUpstream, type FaultyUpstream } from './support/faulty-http-upstream.ts';
+import { rawRequest, type RawReply } from '../support/raw-http.ts';
 
 /** Runs of each fast-check property (the README's reliability section quotes them). */
 const RUNS = 300;
 
-type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
-
-/** node:http, because fetch drops a custom Host header and refuses some of the headers tried here. */
-function send(
-  port: number,
-  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: options.method ?? 'POST',
-        path: options.path ?? '/mcp',
-        headers: options.headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+const send = rawRequest;
 
 const INIT = JSON.stringify({
   jsonrpc: '2.0',
@@ -51,7 +24,7 @@ const INIT = JSON.stringify({
 });
 
 /** What the listener answers must be HTTP or JSON-RPC, never a crash page or an empty 5xx. */
-function expectWellFormed(reply: Reply): void {
+function expectWellFormed(reply: RawReply): void {
   expect(reply.status, reply.body).toBeLessThan(500);
   const type = reply.headers['content-type'] ?? '';
   if (type.includes('application/json')) JSON.parse(reply.body);
