@@ -1,39 +1,21 @@
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthClient } from '../../src-main/core/auth/index.ts';
 import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { startTestIdp } from '../support/idp.ts';
 import type { TestIdp } from '../support/idp.ts';
 import { makeTempDir } from './fixtures.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let idp: TestIdp;
 let browser: Browser;
 let dataDir: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: this test drives a real browser. Install it with 'apt-get install -y chromium'.`,
-    );
-  }
   idp = await startTestIdp();
   dataDir = await makeTempDir();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -4,8 +4,9 @@
 // token, no page gets a session, a call or a byte of an answer.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.ts';
 import { startGateway, type RunningGateway } from '../support/gateway-harness.ts';
 import { startFaultyUpstream, type FaultyUpstream } from './support/faulty-http-upstream.ts';
 
@@ -78,22 +79,13 @@ describe('a web page in real Chromium against the localhost endpoint', () => {
     evil = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>evil</h1>'));
     await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
     evilPort = (evil.address() as AddressInfo).port;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // DNS rebinding, made deterministic: the attacker's name resolves to loopback.
-        '--host-resolver-rules=MAP evil.example 127.0.0.1',
-        // Chromium's own Private/Local Network Access checks would stop some of these requests
-        // first; Firefox and Safari have none, so the gateway's defences are tested without them.
-        '--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks',
-      ],
-    });
+    browser = await launchChromium([
+      // DNS rebinding, made deterministic: the attacker's name resolves to loopback.
+      '--host-resolver-rules=MAP evil.example 127.0.0.1',
+      // Chromium's own Private/Local Network Access checks would stop some of these requests
+      // first; Firefox and Safari have none, so the gateway's defences are tested without them.
+      '--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks',
+    ]);
   });
   afterAll(async () => {
     await browser?.close();

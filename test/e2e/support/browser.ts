@@ -1,24 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { repoRoot } from '../../../scripts/renderer-build.ts';
 
 export const SCREENSHOT_DIR = path.join(repoRoot, 'test-artifacts', 'screenshots');
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+export { launchChromium } from '../../support/chromium.ts';
 
 /**
  * A page that records console errors and CSP violations: the window must run under its CSP with
