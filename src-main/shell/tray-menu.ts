@@ -44,8 +44,15 @@ export function trayMenuModel(input: TrayMenuInput): TrayMenuItem[] {
       status.user
         ? { type: 'action', label: 'Sign out', action: { kind: 'sign-out' } }
         : { type: 'action', label: 'Sign in…', action: { kind: 'sign-in' } },
-      { type: 'separator' },
     );
+    // The policy added servers the sign-in has no tokens for: the core's line, then one click.
+    if (status.user && status.signInNeeded) {
+      items.push(
+        { type: 'label', label: `⚠ ${menuText(status.signInNeeded.message)}` },
+        { type: 'action', label: 'Sign in again…', action: { kind: 'sign-in' } },
+      );
+    }
+    items.push({ type: 'separator' });
   }
 
   if (status?.demo?.active) {

@@ -57,6 +57,8 @@ const StatusSchema = z.object({
   /** Null when signed out (or in personal mode). */
   user: UserSchema.nullable(),
   policy: PolicyStatusSchema,
+  /** The org policy added servers whose tokens the current sign-in cannot get: `login` signs in again. */
+  signInNeeded: z.object({ servers: z.array(z.string()), message: z.string() }).optional(),
   health: GatewayHealthSchema,
   /** Paused: the gateway refuses tool calls until resumed (tray menu "Pause"). */
   paused: z.boolean(),
@@ -274,7 +276,8 @@ const ServerRefSchema = z.object({ server: z.string().min(1) });
 const LoginResultSchema = z.object({
   /**
    * The IdP page the core opened in the browser; the window shows it as a link in case no
-   * browser opened. Null when already signed in. Completion arrives as a `changed: status` event.
+   * browser opened. Null when already signed in (and no new sign-in is needed). Completion arrives
+   * as a `changed: status` event.
    */
   authorizationUrl: z.string().nullable(),
 });

@@ -66,6 +66,9 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
         ageSeconds: policy?.ageSeconds ?? null,
         state: !policy || policy.state === 'none' ? 'none' : policy.state === 'stale' ? 'stale' : 'ok',
       },
+      ...(org?.signInNeeded && {
+        signInNeeded: { servers: org.signInNeeded.servers, message: org.signInNeeded.reason },
+      }),
       health:
         errors.length === 0
           ? { state: 'ok' }
@@ -211,7 +214,9 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
       const org = gateway.org;
       if (!org)
         throw new ApiError('no-org', 'Gatehouse is in personal mode: set your organisation URL in Settings first.');
-      if (org.status().user) return { authorizationUrl: null };
+      // Signed in already, unless the policy added servers the sign-in has no tokens for.
+      const { user, signInNeeded } = org.status();
+      if (user && !signInNeeded) return { authorizationUrl: null };
       const url = deps.nextAuthorizationUrl();
       org.login().catch(() => {
         // The window learns the outcome from the status change (or its absence); the error is in the log.

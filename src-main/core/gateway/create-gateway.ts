@@ -11,7 +11,7 @@ import {
 import { loadGatewayConfig, type ServerConfig } from '../config/index.ts';
 import { Listener, type RouteHandler } from '../listener/index.ts';
 import { PersonalCredentials, type CredentialsHost } from '../credentials/index.ts';
-import { OrgMode, type OrgModeDeps } from '../org/index.ts';
+import { followSignInNeeded, OrgMode, type OrgModeDeps } from '../org/index.ts';
 import { allowAll, Router, type AccessControl, type AccessDecision, type RequestDone } from '../router/index.ts';
 import { LocalTokenStore } from '../tokens/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
@@ -254,6 +254,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       ...(deps.log && { log: deps.log }),
     });
     if (upstreamAuth && oauth) oauth.followOrgForUpstreamAuth(org, upstreamAuth, (server) => pool.reconnect(server));
+    // A new sign-in asked for by the policy, or made: tell the window; servers it cleared connect at once.
+    followSignInNeeded(org, (cleared) => {
+      for (const name of cleared) void pool.credentialsChanged(name);
+      changes.emit('status');
+    });
     // Not awaited: a slow IdP or policy endpoint must not delay the listener; personal servers work meanwhile.
     org.start().catch((error: Error) => deps.log?.(`org mode: ${error.message}`));
   }

@@ -17,6 +17,7 @@ import type { AccessControl, AccessDecision, ItemKind } from '../router/index.ts
 import type { SecretStore } from '../secrets/index.ts';
 import type { HeaderSource } from '../upstream/index.ts';
 import { serversFromPolicy } from './policy-servers.ts';
+import { signInNeededFor, type SignInNeeded } from './sign-in-needed.ts';
 
 const STORE_WATCH_MS = 2_000;
 
@@ -43,6 +44,8 @@ export type OrgStatus = {
   issuer: string;
   user: SignedInUser | undefined;
   policy: PolicySyncStatus | undefined;
+  /** A policy published since the sign-in added servers whose tokens need a new sign-in (login()). */
+  signInNeeded?: SignInNeeded;
 };
 
 /**
@@ -62,6 +65,8 @@ export class OrgMode implements AccessControl {
   /** The last policy seen, kept after sign-out so its servers stay listed (off, with the reason). */
   private lastPolicy: PolicyDocument | undefined;
   private signingIn = false;
+  /** The resources the stored sign-in was granted, cached so that status() stays synchronous. */
+  private grantedResources: ReadonlySet<string> = new Set();
   private signingOut: Promise<void> | undefined;
   private watch: NodeJS.Timeout | undefined;
 
@@ -92,6 +97,7 @@ export class OrgMode implements AccessControl {
     });
     this.auth.onSessionChange((event) => {
       if (event.type === 'signed-out' || (event.type === 'refresh-failed' && event.sessionEnded)) void this.signedOut();
+      if (event.type === 'signed-in') void this.refreshGranted().then((changed) => changed && this.changed());
     });
   }
 
@@ -129,6 +135,7 @@ export class OrgMode implements AccessControl {
    */
   async start(): Promise<void> {
     this.user = await this.auth.currentUser();
+    await this.refreshGranted();
     if (this.user) await this.startSync();
     // Signed out while Gatehouse was not running (`gatehouse logout`): no org secret stays behind.
     else await this.credentials.signedOut().catch(() => {});
@@ -141,10 +148,13 @@ export class OrgMode implements AccessControl {
     const stored = await this.auth.currentUser().catch(() => undefined);
     if (stored && stored.sub !== this.user?.sub) {
       this.user = stored;
+      await this.refreshGranted();
       await this.startSync();
       this.changed();
     } else if (!stored && this.user) {
       await this.signedOut();
+    } else if (this.status().signInNeeded && (await this.refreshGranted())) {
+      this.changed(); // signed in again elsewhere (`gatehouse login`)
     }
   }
 
@@ -164,6 +174,7 @@ export class OrgMode implements AccessControl {
       if (wanted.some((r) => !granted.has(r))) {
         this.user = await this.auth.login({ ...options, resources: wanted });
       }
+      await this.refreshGranted();
     } finally {
       this.signingIn = false;
     }
@@ -203,6 +214,14 @@ export class OrgMode implements AccessControl {
     this.changed();
   }
 
+  /** Re-reads what the stored sign-in was granted; true when that changed. */
+  private async refreshGranted(): Promise<boolean> {
+    const granted = new Set((await this.auth.sessionInfo().catch(() => undefined))?.resources ?? []);
+    const changed = [...granted].sort().join('\n') !== [...this.grantedResources].sort().join('\n');
+    this.grantedResources = granted;
+    return changed;
+  }
+
   private async startSync(): Promise<void> {
     if (this.sync) return;
     const { org } = this.deps;
@@ -236,7 +255,20 @@ export class OrgMode implements AccessControl {
       issuer: this.deps.org.issuer,
       user: this.user,
       policy: this.sync?.status(),
+      ...this.signInNeeded(),
     };
+  }
+
+  private signInNeeded(): { signInNeeded?: SignInNeeded } {
+    // During login() the second round is already on its way: no notice for it.
+    if (!this.user || this.signingIn) return {};
+    const signInNeeded = signInNeededFor({
+      policy: this.sync?.current(),
+      claims: this.user.claims,
+      toggles: this.deps.toggles(),
+      granted: this.grantedResources,
+    });
+    return signInNeeded ? { signInNeeded } : {};
   }
 
   /** The policy in force (possibly stale), for the window's explanations. */
