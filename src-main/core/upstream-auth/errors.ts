@@ -8,7 +8,9 @@ export type UpstreamAuthErrorCode =
   /** The browser step did not come back in time. */
   | 'authorization_timeout'
   /** Not a remote server, or not configured at all. */
-  | 'unknown_server';
+  | 'unknown_server'
+  /** The server's Authorization header comes from its configuration or the org policy: nothing to sign in to. */
+  | 'own_authorization';
 
 /** A failure connecting a remote server for the user; `code` is stable, `message` is for the user. */
 export class UpstreamAuthError extends Error {
@@ -20,6 +22,15 @@ export class UpstreamAuthError extends Error {
     this.code = code;
     this.server = server;
   }
+}
+
+/**
+ * The sentence an AI client shows when a server refused the Authorization header the org policy
+ * gives it (an org secret, a key the user entered, the IdP's token): that credential failed, and
+ * signing in to the server would not help.
+ */
+export function policyCredentialMessage(server: string, challengeError: string | undefined): string {
+  return `Server '${server}' refused the credential your organization's policy sends it (HTTP 401${challengeError ? `, ${challengeError}` : ''}). If you entered a key for ${server} in Gatehouse, check it under Servers → Credentials; otherwise tell your IT contact that this credential no longer works.`;
 }
 
 /** The sentence an AI client shows when a server waits for the user's consent. */

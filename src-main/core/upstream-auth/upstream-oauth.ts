@@ -6,7 +6,7 @@ import type { RemoteServerConfig, ServerConfig } from '../config/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
 import { UpstreamError, type UpstreamAuth } from '../upstream/index.ts';
 import { parseBearerChallenge, type BearerChallenge } from './challenge.ts';
-import { consentMessage, UpstreamAuthError } from './errors.ts';
+import { consentMessage, policyCredentialMessage, UpstreamAuthError } from './errors.ts';
 import {
   clientFor,
   discoverAuthorization,
@@ -40,7 +40,10 @@ export type UpstreamOAuthDeps = {
   onConnected: (server: string) => void;
   /** Something the Connections view shows changed. */
   onChange: () => void;
-  /** Servers that get an Authorization header another way (the org IdP's token): never OAuth here. */
+  /**
+   * Servers that get an Authorization header from the org policy (the IdP's token, an exchanged
+   * token, an org or user credential): never OAuth here, and their 401 names that credential.
+   */
   sendsOwnAuthorization?: (server: ServerConfig) => boolean;
   fetch?: typeof fetch;
   now?: () => number;
@@ -103,13 +106,32 @@ export class UpstreamOAuth {
 
   authFor(config: ServerConfig): UpstreamAuth | undefined {
     if (config.transport === 'stdio') return undefined;
-    if (Object.keys(config.headers ?? {}).some((h) => /^authorization$/i.test(h))) return undefined;
-    if (this.deps.sendsOwnAuthorization?.(config)) return undefined;
+    if (hasAuthorizationHeader(config)) return undefined;
     const name = config.name;
+    if (this.deps.sendsOwnAuthorization?.(config)) {
+      // A 401 here is the policy's credential failing: say so, rather than "could not be reached".
+      return {
+        headers: async () => ({}),
+        unauthorized: async (wwwAuthenticate) => {
+          throw new UpstreamError(
+            'connect_failed',
+            name,
+            policyCredentialMessage(name, parseBearerChallenge(wwwAuthenticate)?.error),
+          );
+        },
+      };
+    }
     return {
       headers: () => this.headers(name),
       unauthorized: (challenge, sent) => this.unauthorized(name, challenge, sent),
     };
+  }
+
+  /** Remote servers Gatehouse signs in to: not those whose config or org policy sends Authorization. */
+  private signsIn(config: ServerConfig): boolean {
+    if (config.transport === 'stdio') return false;
+    if (hasAuthorizationHeader(config)) return false;
+    return !this.deps.sendsOwnAuthorization?.(config);
   }
 
   private state(server: string): Runtime {
@@ -275,6 +297,13 @@ export class UpstreamOAuth {
         config
           ? `Server '${server}' runs on this computer; only remote servers are connected with a sign-in.`
           : `No server named '${server}' is configured.`,
+      );
+    }
+    if (!this.signsIn(config)) {
+      throw new UpstreamAuthError(
+        'own_authorization',
+        server,
+        `Server '${server}' gets its Authorization from its configuration or your organization's policy, so there is nothing to connect; if its calls fail, check that credential.`,
       );
     }
     return config;
@@ -501,7 +530,7 @@ export class UpstreamOAuth {
   async list(): Promise<ConnectionStatus[]> {
     const out: ConnectionStatus[] = [];
     for (const config of this.deps.servers()) {
-      if (config.transport === 'stdio' || !this.authFor(config)) continue;
+      if (!this.signsIn(config)) continue;
       const server = config.name;
       const grant = await this.grant(server);
       const state = this.runtime.get(server);
@@ -544,6 +573,10 @@ function oauthSettings(config: ServerConfig): ServerOAuthSettings {
     ...(typeof o.clientSecretRef === 'string' && { clientSecretRef: o.clientSecretRef }),
     ...(Array.isArray(o.scopes) && { scopes: o.scopes.filter((s): s is string => typeof s === 'string') }),
   };
+}
+
+function hasAuthorizationHeader(config: RemoteServerConfig): boolean {
+  return Object.keys(config.headers ?? {}).some((h) => /^authorization$/i.test(h));
 }
 
 function bearerOf(headers: Record<string, string>): string | undefined {
