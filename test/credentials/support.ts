@@ -42,8 +42,12 @@ export type CredentialOrg = {
 /**
  * IdP, identity echo, three header echoes, a policy with every kind of credential and the
  * reference org server delivering the org's secrets. `cleanups` gets everything to stop.
+ * `extra` adds policy servers (allowed to eng) and org secrets to those.
  */
-export async function startCredentialOrg(cleanups: (() => Promise<unknown>)[]): Promise<CredentialOrg> {
+export async function startCredentialOrg(
+  cleanups: (() => Promise<unknown>)[],
+  extra: { servers?: Record<string, unknown>; secrets?: Record<string, string> } = {},
+): Promise<CredentialOrg> {
   const idp = await startTestIdp();
   cleanups.push(() => idp.stop());
   const exchangedTokens: string[] = [];
@@ -63,7 +67,7 @@ export async function startCredentialOrg(cleanups: (() => Promise<unknown>)[]): 
   const dir = await tempDir('gatehouse-credentials-org-');
   const policyFile = path.join(dir, 'policy.json');
   const secretsFile = path.join(dir, 'secrets.json');
-  await fs.writeFile(secretsFile, JSON.stringify(SECRETS));
+  await fs.writeFile(secretsFile, JSON.stringify({ ...SECRETS, ...extra.secrets }));
   let revision = 0;
   const writePolicy = async (options: { denyLinear?: boolean } = {}) => {
     revision++;
@@ -87,6 +91,7 @@ export async function startCredentialOrg(cleanups: (() => Promise<unknown>)[]): 
         },
         hr: { url: other!.url, credentials: [{ header: 'X-Api-Key', secretRef: 'hr-key' }] },
         whoami: { url: identity.url, identity: { tokenExchange: { audience: identity.url } } },
+        ...extra.servers,
       },
       rules: [
         { id: 'eng', effect: 'allow', when: { groups: ['eng'] }, servers: ['*'] },

@@ -22,6 +22,8 @@ export type ProtectedServer = {
   provider: Provider;
   /** Every bearer token the MCP server accepted, in order. */
   acceptedTokens: string[];
+  /** Every request that reached the MCP server or its AS, in order, with the Authorization header sent. */
+  requests: ServerRequest[];
   /** How many requests were answered 401. */
   unauthorizedCount(): number;
   /** Refuses this (still valid) access token from now on, as a server does after its own revocation. */
@@ -33,6 +35,13 @@ export type ProtectedServer = {
   stop(): Promise<void>;
 };
 
+export type ServerRequest = {
+  to: 'server' | 'authorization-server';
+  method: string;
+  path: string;
+  authorization?: string;
+};
+
 export async function startProtectedServer(
   options: {
     accessTokenTtl?: number;
@@ -42,6 +51,8 @@ export async function startProtectedServer(
     registration?: boolean;
     /** Clients registered by hand (what an org's IT would do). */
     clients?: { client_id: string; redirect_uris: string[] }[];
+    /** Bearer values accepted besides the AS's tokens (an API key or personal access token). */
+    apiKeys?: string[];
   } = {},
 ): Promise<ProtectedServer> {
   const asServer = await listen();
@@ -102,7 +113,19 @@ export async function startProtectedServer(
     },
   });
   provider.use(signInFromLoginHint(provider));
-  asServer.on('request', provider.callback());
+  const requests: ServerRequest[] = [];
+  const record = (to: ServerRequest['to'], request: http.IncomingMessage) =>
+    requests.push({
+      to,
+      method: request.method ?? '',
+      path: new URL(request.url ?? '/', 'http://x').pathname,
+      ...(request.headers.authorization !== undefined && { authorization: request.headers.authorization }),
+    });
+  const oidc = provider.callback();
+  asServer.on('request', (request, response) => {
+    record('authorization-server', request);
+    void oidc(request, response);
+  });
 
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
   const acceptedTokens: string[] = [];
@@ -119,6 +142,7 @@ export async function startProtectedServer(
       .end(JSON.stringify({ error: error ?? 'unauthorized' }));
   };
   mcpServer.on('request', (request, response) => {
+    record('server', request);
     void (async () => {
       const url = new URL(request.url ?? '/', base);
       if (url.pathname.startsWith('/.well-known/oauth-protected-resource')) {
@@ -137,11 +161,13 @@ export async function startProtectedServer(
       const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
       if (!token) return challenge(response);
       if (rejected.has(token)) return challenge(response, 'invalid_token');
-      let claims;
-      try {
-        ({ payload: claims } = await jwtVerify(token, jwks, { issuer, audience: resource }));
-      } catch {
-        return challenge(response, 'invalid_token');
+      let claims: { sub?: string; email?: unknown } = { sub: 'api-key' };
+      if (!options.apiKeys?.includes(token)) {
+        try {
+          ({ payload: claims } = await jwtVerify(token, jwks, { issuer, audience: resource }));
+        } catch {
+          return challenge(response, 'invalid_token');
+        }
       }
       acceptedTokens.push(token);
       if (url.pathname === '/messages') {
@@ -180,6 +206,7 @@ export async function startProtectedServer(
     issuer,
     provider,
     acceptedTokens,
+    requests,
     unauthorizedCount: () => unauthorized,
     rejectToken: (token) => void rejected.add(token),
     async revokeGrant(refreshToken) {
