@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Status } from '../src-main/core/api/contract.ts';
 import { useApi, useResource, useStreamState } from './api-context.tsx';
 import { Logo } from './components/Logo.tsx';
+import { SignInAgainBanner } from './components/SignInAgainBanner.tsx';
 import { formatAge } from './format.ts';
 import { AccountView } from './views/AccountView.tsx';
 import { ClientsView } from './views/ClientsView.tsx';
@@ -83,6 +84,7 @@ export function App() {
       <main className="content" id="main" ref={main} tabIndex={-1}>
         <Banners status={status.data} onResume={() => void api.setPaused({ paused: false })} />
         <AppBanners status={status.data} onOpenMetrics={() => setView('metrics')} />
+        <SignInAgainBanner status={status.data} />
         {status.error && !status.data && (
           <div className="note note-bad" role="alert">
             {status.error.message}

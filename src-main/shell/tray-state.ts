@@ -19,8 +19,8 @@ export function trayLookOf(status: Status | undefined, failure?: string): TrayLo
     return { state: 'policy-stale', tooltip: 'Gatehouse: org policy is out of date' };
   if (status.health.state === 'degraded')
     return { state: 'error', tooltip: `Gatehouse: ${status.health.message ?? 'some servers are not working'}` };
-  const auditWarning = status.audit?.warnings[0];
-  const note = auditWarning ? `\n${auditWarning}` : '';
+  const warning = status.signInNeeded?.message ?? status.audit?.warnings[0];
+  const note = warning ? `\n${warning}` : '';
   if (status.mode === 'personal') return { state: 'personal', tooltip: `Gatehouse: running (personal mode)${note}` };
   return { state: 'signed-in', tooltip: `Gatehouse: signed in as ${status.user!.email}${note}` };
 }

@@ -3,6 +3,7 @@
 // (window and tray show it), calls fail with what to do, and after signing in again they work.
 import { afterEach, describe, expect, it } from 'vitest';
 import { trayMenuModel } from '../../src-main/shell/tray-menu.ts';
+import { trayLookOf } from '../../src-main/shell/tray-state.ts';
 import { callTool } from '../credentials/support.ts';
 import { signedInGateway, startResignInOrg } from './support.ts';
 
@@ -53,6 +54,15 @@ describe('a policy that adds a server needing a new sign-in', () => {
     );
     expect(failed).toMatch(NOT_GRANTED);
     expect(org.identity.rejected).toBe(0); // stopped before anything went upstream
+    // The failing server is told once, as what to do, not also as a gateway fault.
+    expect(gw.gateway.pool.get('whoami')?.connection.state).toBe('error');
+    const failing = await gw.gateway.api.getStatus();
+    expect(failing.health).toEqual({ state: 'ok' });
+    expect(trayLookOf(failing)).toEqual({
+      state: 'signed-in',
+      tooltip:
+        'Gatehouse: signed in as alice@example.test\nYour organisation added servers that need you to sign in again: whoami.',
+    });
 
     statusEvents.length = 0;
     const opened = browser.opened.length;

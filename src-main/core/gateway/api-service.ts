@@ -45,7 +45,11 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
 
   function status(): Status {
     const org = gateway.org?.status();
-    const errors = gateway.pool.enabledEntries().filter((e) => e.connection.state === 'error');
+    // Servers waiting for the user to sign in again have their own notice (signInNeeded), not this one.
+    const waiting = new Set(org?.signInNeeded?.servers);
+    const errors = gateway.pool
+      .enabledEntries()
+      .filter((e) => e.connection.state === 'error' && !waiting.has(e.config.name));
     const policy = org?.policy;
     return {
       version: GATEHOUSE_VERSION,
@@ -83,6 +87,7 @@ export function createApiService(deps: ApiServiceDeps): GatewayApi {
           audit.status(),
           deps.outboxes().map((outbox) => outbox.status()),
         ),
+        recordedBeforeAnswer: gateway.router.recordBeforeAnswer(),
       },
       demo: { available: deps.demo !== undefined, active: deps.demo?.active ?? false },
     };
