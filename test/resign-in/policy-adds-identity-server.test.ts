@@ -4,8 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { trayMenuModel } from '../../src-main/shell/tray-menu.ts';
 import { trayLookOf } from '../../src-main/shell/tray-state.ts';
+import { makeAuthClient } from '../auth/fixtures.ts';
 import { callTool } from '../credentials/support.ts';
-import { signedInGateway, startResignInOrg } from './support.ts';
+import { POLICY_RESOURCE, signedInGateway, startResignInOrg } from './support.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -87,6 +88,20 @@ describe('a policy that adds a server needing a new sign-in', () => {
     await expect.poll(() => orgMode.status().signInNeeded?.servers, { timeout: 10_000 }).toEqual(['whoami']);
     await org.publish({ whoami: false });
     await expect.poll(() => orgMode.status().signInNeeded, { timeout: 10_000 }).toBeUndefined();
+  });
+
+  it('goes when the user signs in again in another process (gatehouse login)', async () => {
+    const org = await startResignInOrg(cleanups);
+    const { gw } = await signedInGateway(org, cleanups);
+    const orgMode = gw.gateway.org!;
+    await org.publish({ whoami: true });
+    await expect.poll(() => orgMode.status().signInNeeded?.servers, { timeout: 10_000 }).toEqual(['whoami']);
+    // What `gatehouse login` does: its own auth client on the same secret store, asking for every resource.
+    const elsewhere = makeAuthClient(org.idp, gw.dataDir).client;
+    await elsewhere.login({ loginHint: 'alice', resources: [POLICY_RESOURCE, org.identity.url] });
+    await expect.poll(() => orgMode.status().signInNeeded, { timeout: 10_000 }).toBeUndefined();
+    const who = JSON.parse((await callTool(gw, 'whoami', 'whoami')).text);
+    expect(who.verified.sub).toBe('alice');
   });
 
   it('says nothing to a user the policy does not let use the new server', async () => {
