@@ -18,8 +18,11 @@ import { connect, NODE, ROOT, servers, tempDir, textOf } from '../support/gatewa
 const WORKERS = 8;
 const KILL_AFTER_ANSWERS = 120;
 
-function cli(args: string[]): ChildProcessWithoutNullStreams {
-  return spawn(NODE, [path.join(ROOT, 'bin/gatehouse.js'), ...args], { stdio: 'pipe' });
+function cli(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(NODE, [path.join(ROOT, 'bin/gatehouse.js'), ...args], {
+    stdio: 'pipe',
+    env: { ...process.env, ...env },
+  });
 }
 
 function alive(pid: number): boolean {
@@ -52,8 +55,9 @@ afterEach(() => {
 async function serve(
   config: string,
   dataDir: string,
+  env: Record<string, string>,
 ): Promise<{ child: ChildProcessWithoutNullStreams; endpoint: string }> {
-  const child = cli(['serve', '--config', config, '--port', '0', '--data-dir', dataDir]);
+  const child = cli(['serve', '--config', config, '--port', '0', '--data-dir', dataDir], env);
   started.push(child);
   const output = await new Promise<string>((resolve, reject) => {
     let text = '';
@@ -81,15 +85,26 @@ async function shipPending(dir: string, url: string): Promise<void> {
   }
 }
 
-describe('the audit log when the gateway is killed mid-burst', () => {
-  it('keeps a verifiable chain and a record of every call answered before the kill, up to the last one', async () => {
+// Strict (GATEHOUSE_AUDIT=strict, or an org policy with auditRequired): each record is written
+// before its answer. Default: right after it, in the same turn, so at most the one call being
+// answered when the kill lands can lack its record (docs/audit.md, Durability).
+const MODES = [
+  { mode: 'strict', env: { GATEHOUSE_AUDIT: 'strict' }, mayLose: 0, beforeAnswer: true },
+  { mode: 'default', env: {}, mayLose: 1, beforeAnswer: false },
+] as const;
+
+describe.each(MODES)('the audit log when the gateway is killed mid-burst ($mode)', ({ env, mayLose, beforeAnswer }) => {
+  it('keeps a verifiable chain and a record of every call answered before the kill', async () => {
     const dir = await tempDir();
     const dataDir = path.join(dir, 'data');
     const config = path.join(dir, 'config.json');
     await fs.writeFile(config, JSON.stringify({ mcpServers: { test: servers.testUpstream() } }));
 
-    const first = await serve(config, dataDir);
+    const first = await serve(config, dataDir, env);
     const token = (await cliOutput(['token', '--data-dir', dataDir])).out.trim();
+    const port = new URL(first.endpoint).port;
+    const status = JSON.parse((await cliOutput(['status', '--json', '--port', port, '--data-dir', dataDir])).out);
+    expect(status.audit.recordedBeforeAnswer).toBe(beforeAnswer);
     const clients: Client[] = [];
     for (let i = 0; i < WORKERS; i++) clients.push(await connect(first.endpoint, token));
     upstreamPids.push(Number(textOf(await clients[0]!.callTool({ name: 'test__pid', arguments: {} }))));
@@ -127,7 +142,7 @@ describe('the audit log when the gateway is killed mid-burst', () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
 
     // Restarted on the same data dir: it takes over the dead writer's lock, recovers, and records on.
-    const second = await serve(config, dataDir);
+    const second = await serve(config, dataDir, env);
     const after = await connect(second.endpoint, token);
     upstreamPids.push(Number(textOf(await after.callTool({ name: 'test__pid', arguments: {} }))));
     expect(textOf(await after.callTool({ name: 'test__echo', arguments: { message: 'after-restart' } }))).toBe(
@@ -177,8 +192,10 @@ describe('the audit log when the gateway is killed mid-burst', () => {
       `crash test: ${answered.length} answered before SIGKILL, ${lost.length} without a record${lost.map((m) => ` ${m} ${(killedAt - answeredAt.get(m)!).toFixed(2)}ms before`).join('')}`,
     );
     expect(recorded.has('after-restart')).toBe(true);
-    // The gateway writes a call's record (write(2), page cache) before its answer goes out, so there
-    // is no window: every answer the clients saw, up to the one that triggered the kill, has a record.
-    expect(lost).toEqual([]);
+    // Strict: the record (write(2), page cache) precedes its answer, so every answer the clients saw,
+    // up to the one that triggered the kill, has a record. Default: the gateway answers and records
+    // in one synchronous turn, so only the turn the kill interrupted can have an answer out and its
+    // record not yet written.
+    expect(lost.length).toBeLessThanOrEqual(mayLose);
   }, 60_000);
 });

@@ -97,7 +97,7 @@ describe('audit metrics and warnings', () => {
     const plain = api.getStatus.bind(api);
     api.getStatus = async (input) => ({
       ...(await plain(input)),
-      audit: { summary: 'Last hour: 2 calls', warnings: [warning] },
+      audit: { summary: 'Last hour: 2 calls', warnings: [warning], recordedBeforeAnswer: false },
     });
     const server = await serveWindow(api);
     const { page, problems, close } = await openPage(browser);

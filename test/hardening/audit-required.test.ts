@@ -43,6 +43,8 @@ describe.skipIf(!PRLIMIT || process.platform !== 'linux')('auditRequired: no cal
   const echo = (message: string) => client.callTool({ name: 'everything__echo', arguments: { message } });
 
   it('refuses calls while the log cannot be written, says why, and serves again once it can', async () => {
+    // Without the policy's word, records follow the answer (docs/audit.md, Durability).
+    expect((await demo.gateway.api.getStatus()).audit?.recordedBeforeAnswer).toBe(false);
     const policy = JSON.parse(await fs.readFile(demo.layout.policyFile, 'utf8'));
     policy.policyVersion = 'demo-audit-required';
     policy.auditRequired = true;
@@ -50,6 +52,8 @@ describe.skipIf(!PRLIMIT || process.platform !== 'linux')('auditRequired: no cal
     await expect
       .poll(() => demo.gateway.org?.currentPolicy()?.policyVersion, { timeout: 10_000 })
       .toBe('demo-audit-required');
+    // The org requires a record of every call: it is written before the answer goes out.
+    expect((await demo.gateway.api.getStatus()).audit?.recordedBeforeAnswer).toBe(true);
     expect(textOf(await echo('recorded'))).toContain('recorded');
 
     await demo.gateway.audit.flush();

@@ -149,7 +149,7 @@ describe('the tray menu: audit summary, audit warnings and the demo org', () => 
   it("shows the core's summary line and each warning, cut to one menu line, and the warning in the tooltip", () => {
     const status: Status = {
       ...signedIn,
-      audit: { summary: 'Last hour: 42 calls, 1 error, p95 120 ms', warnings: [warning] },
+      audit: { summary: 'Last hour: 42 calls, 1 error, p95 120 ms', warnings: [warning], recordedBeforeAnswer: false },
     };
     const menu = trayMenuModel({ status, servers: [], startAtLogin: false, startAtLoginSupported: false });
     const shown = labels(menu);

@@ -97,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
       port,
       ...(configFile && { configFile }),
       ...(process.env.GATEHOUSE_AUDIT === 'off' && { audit: false as const }), // the bench's no-audit baseline
+      ...(process.env.GATEHOUSE_AUDIT === 'strict' && { recordBeforeAnswer: true }), // docs/audit.md, Durability
       ...(orgResult.mode === 'personal'
         ? { secretStore, openBrowser: openInSystemBrowser }
         : { org: { org: orgResult.config, secretStore, openBrowser: openInSystemBrowser, allowInsecureHttp: true } }),

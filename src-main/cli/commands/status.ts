@@ -69,6 +69,8 @@ export async function run(argv: string[]): Promise<number> {
       : undefined;
   const runningPolicy = running?.status.policy as
     { version: string | null; ageSeconds: number | null; state: string } | undefined;
+  const audit = running?.status.audit as
+    { summary: string; warnings: string[]; recordedBeforeAnswer: boolean } | undefined;
 
   const report = {
     endpoint: `http://127.0.0.1:${port}/mcp`,
@@ -83,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
       runningPolicy ??
       (cachedPolicy ? { version: cachedPolicy.policyVersion, ageSeconds: null, state: 'cached' } : null),
     servers: running?.servers ?? [],
+    audit: audit ?? null,
     dataDir,
   };
   if (values.json) {
@@ -106,6 +109,11 @@ export async function run(argv: string[]): Promise<number> {
         ? `Policy ${report.policy.version ?? '(none)'} ${report.policy.ageSeconds !== null ? `confirmed ${report.policy.ageSeconds} s ago` : ''} (${report.policy.state})`
         : 'No org policy yet',
     );
+  }
+  if (report.audit) {
+    const durability = report.audit.recordedBeforeAnswer ? ' (each call recorded before its answer)' : '';
+    lines.push(`Audit log: ${report.audit.summary}${durability}`);
+    for (const warning of report.audit.warnings) lines.push(`  warning: ${warning}`);
   }
   for (const server of report.servers) {
     const s = server as {

@@ -36,6 +36,11 @@ const AuditHealthSchema = z.object({
   summary: z.string(),
   /** Audit write errors and sink backlogs, shown before anything would be dropped; empty when all is well. */
   warnings: z.array(z.string()),
+  /**
+   * Each call's record is written before its answer (GATEHOUSE_AUDIT=strict, or the org policy's
+   * auditRequired); otherwise right after it, in the same turn.
+   */
+  recordedBeforeAnswer: z.boolean(),
 });
 
 const DemoStatusSchema = z.object({

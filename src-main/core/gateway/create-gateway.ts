@@ -47,6 +47,11 @@ export type GatewayDeps = {
   onRequestDone?: (done: RequestDone) => void;
   /** false: calls are not recorded (the bench's baseline); the log still opens for the API. */
   audit?: false;
+  /**
+   * Write each call's audit record before its answer instead of right after it (GATEHOUSE_AUDIT=strict);
+   * an org policy with `auditRequired` turns this on too. See docs/audit.md, "Durability".
+   */
+  recordBeforeAnswer?: boolean;
   routes?: { prefix: string; handler: RouteHandler; public?: boolean }[];
   /** Where AI client configs live (tests pass a temp HOME); the real machine's by default. */
   host?: HostEnvironment;
@@ -195,6 +200,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       ),
       paused,
     ),
+    // Strict: no answer without its record even if the gateway is killed in the next microsecond, at
+    // the price of the record's work (~0.1 ms) before every answer. Default: the record is written
+    // in the same turn, right after the answer went out.
+    recordBeforeAnswer: () => deps.recordBeforeAnswer === true || org?.currentPolicy()?.auditRequired === true,
     onRequestDone: (done) => {
       recordRequest?.(done);
       deps.onRequestDone?.(done);

@@ -29,17 +29,22 @@ export class Router {
   access: AccessControl;
   private readonly sessions = new Set<DownstreamSession>();
   private readonly onRequestDone: (done: RequestDone) => void;
+  /** Read per request: an org policy can switch it (auditRequired). */
+  readonly recordBeforeAnswer: () => boolean;
 
   constructor(options: {
     pool: UpstreamPool;
     version: string;
     access?: AccessControl;
     onRequestDone?: (done: RequestDone) => void;
+    /** Whether `onRequestDone` runs before the answer is written (default) or right after it. */
+    recordBeforeAnswer?: () => boolean;
   }) {
     this.pool = options.pool;
     this.version = options.version;
     this.access = options.access ?? allowAll;
     this.onRequestDone = options.onRequestDone ?? (() => {});
+    this.recordBeforeAnswer = options.recordBeforeAnswer ?? (() => true);
     this.aggregate = new Aggregate(this);
   }
 

@@ -233,31 +233,41 @@ export class DownstreamSession {
       named && name !== undefined
         ? this.router.access.item(server, named.kind, name, this.who)
         : this.router.access.server(server, this.who);
-    // What the audit log and the window learn, just before the answer goes out: the audit record is
-    // in the file before the client can see the answer (test/audit-gateway/crash.test.ts).
-    const done = (
-      outcome: Omit<RequestDone, 'session' | 'server' | 'method' | 'name' | 'params' | 'startedAt' | 'totalMs'>,
-    ) =>
-      this.router.requestDone({
-        session: this,
-        server,
-        method: request.method,
-        name,
-        params: request.params,
-        startedAt,
-        totalMs: performance.now() - started,
-        ...outcome,
-      });
+    // What the audit log and the window learn, in the turn the answer goes out: before it when the
+    // record must exist before the client can see the answer (strict audit, or an org that requires
+    // it), else right after it, so that building and writing the record is not on the answer's path.
+    // Either way the record's write(2) is done before anything else runs (test/audit-gateway/crash.test.ts).
+    const answer = (
+      response: JsonRpcResponse | undefined,
+      outcome: Omit<
+        RequestDone,
+        'session' | 'server' | 'method' | 'name' | 'params' | 'startedAt' | 'totalMs' | 'response'
+      >,
+    ) => {
+      const before = this.router.recordBeforeAnswer();
+      const done = () =>
+        this.router.requestDone({
+          session: this,
+          server,
+          method: request.method,
+          name,
+          params: request.params,
+          startedAt,
+          totalMs: performance.now() - started,
+          response,
+          ...outcome,
+        });
+      if (before) done();
+      if (response) this.send(response);
+      if (!before) done();
+    };
     if (!decision.allow) {
-      const response = errorResponse(request.id, ErrorCode.PolicyDenied, decision.reason);
-      done({
-        response,
+      answer(errorResponse(request.id, ErrorCode.PolicyDenied, decision.reason), {
         outcome: 'denied',
         denyReason: decision.reason,
         ...(decision.rule && { denyRule: decision.rule }),
         upstreamMs: 0,
       });
-      this.send(response);
       return;
     }
     const context: CallContext & { session: DownstreamSession; requestId: RequestId } = {
@@ -280,8 +290,7 @@ export class DownstreamSession {
         result: { content: [{ type: 'text', text: response.error.message }], isError: true },
       };
     }
-    done({ response, outcome: result.outcome, ...(error !== undefined && { error }), upstreamMs: result.upstreamMs });
-    if (response) this.send(response);
+    answer(response, { outcome: result.outcome, ...(error !== undefined && { error }), upstreamMs: result.upstreamMs });
   }
 
   /** Hides what policy denies from a list the upstream returned. */
