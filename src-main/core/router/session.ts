@@ -258,8 +258,11 @@ export class DownstreamSession {
           ...outcome,
         });
       if (before) done();
-      if (response) this.send(response);
-      if (!before) done();
+      try {
+        if (response) this.send(response);
+      } finally {
+        if (!before) done(); // recorded even if sending failed
+      }
     };
     if (!decision.allow) {
       answer(errorResponse(request.id, ErrorCode.PolicyDenied, decision.reason), {
