@@ -40,6 +40,8 @@ function toRecord(done: RequestDone, org: OrgMode | undefined): AuditRecordInput
   const error = done.error ?? done.denyReason;
   const user = org?.currentUser();
   const client = done.session.clientInfo;
+  // Not org.status(): that also works out who must sign in again, too much for every call.
+  const policyVersion = org?.currentPolicy()?.policyVersion;
   return {
     startedAt: done.startedAt,
     endedAt: done.startedAt + done.totalMs,
@@ -62,7 +64,7 @@ function toRecord(done: RequestDone, org: OrgMode | undefined): AuditRecordInput
     bytesIn: byteLength(done.params),
     // A passed-through response's size comes from the text it goes out as, not a second JSON.stringify.
     bytesOut: jsonRpcByteLength(response),
-    ...(org?.status().policy?.version && { policyVersion: org.status().policy!.version! }),
+    ...(policyVersion && { policyVersion }),
   };
 }
 
