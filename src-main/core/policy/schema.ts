@@ -272,7 +272,7 @@ const documentShape = z.strictObject({
     .boolean()
     .optional()
     .describe(
-      'true: calls are refused while Gatehouse cannot write its audit log (disk full, read-only), so nothing runs unrecorded. false when omitted: calls go on and the user is warned.',
+      "true: calls are refused while Gatehouse cannot write its audit log (disk full, read-only), so nothing runs unrecorded, and each call's record is written before its answer (not right after it), so even a killed gateway leaves no answered call unrecorded. false when omitted: calls go on and the user is warned.",
     ),
   auditRetentionDays: z
     .int()
