@@ -47,11 +47,30 @@ describe('upstream faults', () => {
     });
     const client = await connect(gw.gateway.endpoint, gw.token);
     try {
+      // Earlier calls leave the connection's timeout timer set for their deadlines: the hang must
+      // still time out 0.8 s after it started, not at theirs and not never.
+      for (const message of ['a', 'b']) {
+        expect(textOf(await client.callTool({ name: 'hung__echo', arguments: { message } }))).toBe(message);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      const started = performance.now();
       const hang = client.callTool({ name: 'hung__hang', arguments: {} });
       expect(textOf(await client.callTool({ name: 'steady__echo', arguments: { message: 'quick' } }))).toBe('quick');
       const result = await hang;
+      const elapsed = performance.now() - started;
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/did not answer within 1 s/);
+      expect(elapsed).toBeGreaterThan(750);
+      expect(elapsed).toBeLessThan(3000);
+      // A server that reports progress is alive: 1.5 s of work with progress every 50 ms is not cut
+      // at 0.8 s.
+      let progressSeen = 0;
+      const slow = await client.callTool({ name: 'hung__slow', arguments: { steps: 30 } }, undefined, {
+        onprogress: () => progressSeen++,
+      });
+      expect(slow.isError).toBeFalsy();
+      expect(textOf(slow)).toBe('done after 30 steps');
+      expect(progressSeen).toBeGreaterThan(10);
     } finally {
       await client.close();
       await gw.close();
