@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeAuthClient, makeTempDir } from '../auth/fixtures.ts';
-import { POLICY_RESOURCE, SECRETS, startCredentialOrg, type CredentialOrg } from './support.ts';
+import { TEST_POLICY_RESOURCE } from '../support/org-gateway.ts';
+import { SECRETS, startCredentialOrg, type CredentialOrg } from './support.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -9,8 +10,8 @@ afterEach(async () => {
 
 async function tokenFor(org: CredentialOrg, user: string): Promise<string> {
   const { client } = makeAuthClient(org.idp, await makeTempDir());
-  await client.login({ loginHint: user, resources: [POLICY_RESOURCE] });
-  return client.getAccessToken({ resource: POLICY_RESOURCE });
+  await client.login({ loginHint: user, resources: [TEST_POLICY_RESOURCE] });
+  return client.getAccessToken({ resource: TEST_POLICY_RESOURCE });
 }
 
 async function secretsAs(org: CredentialOrg, token: string | undefined): Promise<{ status: number; body: unknown }> {

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect } from 'vitest';
-import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
 import { startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { headlessBrowser } from '../auth/fixtures.ts';
 import { NODE, ROOT, startGateway, tempDir, textOf, type RunningGateway } from '../support/gateway-harness.ts';
+import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
 import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 import { startHeaderEcho, type HeaderEcho } from './fixtures/header-echo.ts';
@@ -23,7 +23,6 @@ export const SECRETS = {
   'hr-key': 'hr-SECRET-0d0d5e5e',
 };
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const POLICY_RESOURCE = 'https://org.example.test/policy';
 
 export type CredentialOrg = {
   idp: TestIdp;
@@ -106,7 +105,7 @@ export async function startCredentialOrg(
     policyFile,
     secretsFile,
     issuer: idp.issuer,
-    audience: POLICY_RESOURCE,
+    audience: TEST_POLICY_RESOURCE,
     jwksUri: idp.jwksUri,
     clientId: idp.clientId,
     logger: { info: () => {}, error: () => {} },
@@ -140,18 +139,12 @@ export async function orgGateway(
     dataDir,
     host: { platform: 'linux', homeDir: home, env: {} },
     log: (line) => logs.push(line),
-    org: {
-      org: {
-        orgName: 'Example Org',
-        issuer: org.idp.issuer,
-        clientId: org.idp.clientId,
-        policyEndpoint: `${org.orgServer.url}/policy`,
-        policyResource: POLICY_RESOURCE,
-      },
-      secretStore: new FileSecretStore({ dataDir }),
+    org: testOrgDeps({
+      idp: org.idp,
+      orgServerUrl: org.orgServer.url,
+      dataDir,
       openBrowser: headlessBrowser().openBrowser,
-      allowInsecureHttp: true,
-    },
+    }),
   });
   cleanups.push(() => gw.close());
   if (!(await gw.gateway.org!.auth.currentUser())) await gw.gateway.org!.login({ loginHint: 'alice' });

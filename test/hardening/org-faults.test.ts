@@ -11,10 +11,10 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { signPolicy } from '../../src-main/core/policy/index.ts';
-import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
 import { loadSigningKey, startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { headlessBrowser } from '../auth/fixtures.ts';
 import { connect, servers, startGateway, tempDir, textOf, type RunningGateway } from '../support/gateway-harness.ts';
+import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startFaultyUpstream } from './support/faulty-http-upstream.ts';
@@ -110,7 +110,7 @@ async function startOrg(options: { accessTokenTtl?: number } = {}) {
   const orgServer: RunningOrgServer = await startOrgServer({
     policyFile,
     issuer: idp.issuer,
-    audience: 'https://org.example.test/policy',
+    audience: TEST_POLICY_RESOURCE,
     jwksUri: idp.jwksUri,
     clientId: idp.clientId,
     signingKey: await loadSigningKey(keyFile),
@@ -139,20 +139,14 @@ async function signedInGateway(org: Org): Promise<{ gw: RunningGateway; client: 
     {
       dataDir: dir,
       log: (line) => log.push(line),
-      org: {
-        org: {
-          orgName: 'Example Org',
-          issuer: org.idp.issuer,
-          clientId: org.idp.clientId,
-          policyEndpoint: `${org.proxy.url}/policy`,
-          policyResource: 'https://org.example.test/policy',
-          signingKeys: [org.orgPublic as never],
-        },
-        secretStore: new FileSecretStore({ dataDir: dir }),
+      org: testOrgDeps({
+        idp: org.idp,
+        orgServerUrl: org.proxy.url,
+        dataDir: dir,
         openBrowser: headlessBrowser().openBrowser,
-        allowInsecureHttp: true,
-        pollIntervalMs: 300,
-      },
+        config: { signingKeys: [org.orgPublic as never] },
+        extra: { pollIntervalMs: 300 },
+      }),
     },
   );
   cleanups.push(() => gw.close());

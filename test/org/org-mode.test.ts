@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
-import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
 import { startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { headlessBrowser } from '../auth/fixtures.ts';
 import { connect, servers, startGateway, tempDir, textOf, type RunningGateway } from '../support/gateway-harness.ts';
+import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
 import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 
@@ -70,7 +70,7 @@ async function startOrg(options: { accessTokenTtl?: number } = {}): Promise<Org>
   const orgServer = await startOrgServer({
     policyFile,
     issuer: idp.issuer,
-    audience: 'https://org.example.test/policy',
+    audience: TEST_POLICY_RESOURCE,
     jwksUri: idp.jwksUri,
     clientId: idp.clientId,
     logger: { info: () => {}, error: () => {} },
@@ -89,18 +89,12 @@ async function signedInGateway(
     {},
     {
       dataDir: dir,
-      org: {
-        org: {
-          orgName: 'Example Org',
-          issuer: org.idp.issuer,
-          clientId: org.idp.clientId,
-          policyEndpoint: `${org.orgServer.url}/policy`,
-          policyResource: 'https://org.example.test/policy',
-        },
-        secretStore: new FileSecretStore({ dataDir: dir }),
+      org: testOrgDeps({
+        idp: org.idp,
+        orgServerUrl: org.orgServer.url,
+        dataDir: dir,
         openBrowser: headlessBrowser().openBrowser,
-        allowInsecureHttp: true,
-      },
+      }),
     },
   );
   cleanups.push(() => gw.close());

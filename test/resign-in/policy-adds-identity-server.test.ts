@@ -6,7 +6,8 @@ import { trayMenuModel } from '../../src-main/shell/tray-menu.ts';
 import { trayLookOf } from '../../src-main/shell/tray-state.ts';
 import { makeAuthClient } from '../auth/fixtures.ts';
 import { callTool } from '../credentials/support.ts';
-import { POLICY_RESOURCE, signedInGateway, startResignInOrg } from './support.ts';
+import { TEST_POLICY_RESOURCE } from '../support/org-gateway.ts';
+import { signedInGateway, startResignInOrg } from './support.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -98,7 +99,7 @@ describe('a policy that adds a server needing a new sign-in', () => {
     await expect.poll(() => orgMode.status().signInNeeded?.servers, { timeout: 10_000 }).toEqual(['whoami']);
     // What `gatehouse login` does: its own auth client on the same secret store, asking for every resource.
     const elsewhere = makeAuthClient(org.idp, gw.dataDir).client;
-    await elsewhere.login({ loginHint: 'alice', resources: [POLICY_RESOURCE, org.identity.url] });
+    await elsewhere.login({ loginHint: 'alice', resources: [TEST_POLICY_RESOURCE, org.identity.url] });
     await expect.poll(() => orgMode.status().signInNeeded, { timeout: 10_000 }).toBeUndefined();
     const who = JSON.parse((await callTool(gw, 'whoami', 'whoami')).text);
     expect(who.verified.sub).toBe('alice');

@@ -4,14 +4,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
 import { startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { headlessBrowser } from '../auth/fixtures.ts';
 import { startGateway, tempDir, type RunningGateway } from '../support/gateway-harness.ts';
+import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
 import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
-
-export const POLICY_RESOURCE = 'https://org.example.test/policy';
 
 export type ResignInOrg = {
   idp: TestIdp;
@@ -52,7 +50,7 @@ export async function startResignInOrg(cleanups: (() => Promise<unknown>)[]): Pr
   const orgServer = await startOrgServer({
     policyFile,
     issuer: idp.issuer,
-    audience: POLICY_RESOURCE,
+    audience: TEST_POLICY_RESOURCE,
     jwksUri: idp.jwksUri,
     clientId: idp.clientId,
     logger: { info: () => {}, error: () => {} },
@@ -77,18 +75,7 @@ export async function signedInGateway(
     {},
     {
       dataDir,
-      org: {
-        org: {
-          orgName: 'Example Org',
-          issuer: org.idp.issuer,
-          clientId: org.idp.clientId,
-          policyEndpoint: `${org.orgServer.url}/policy`,
-          policyResource: POLICY_RESOURCE,
-        },
-        secretStore: new FileSecretStore({ dataDir }),
-        openBrowser: browser.openBrowser,
-        allowInsecureHttp: true,
-      },
+      org: testOrgDeps({ idp: org.idp, orgServerUrl: org.orgServer.url, dataDir, openBrowser: browser.openBrowser }),
     },
   );
   cleanups.push(() => gw.close());

@@ -6,9 +6,9 @@ import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browseHeadless } from '../../src-main/demo/headless-browser.ts';
-import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
 import { startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { connect, startGateway, tempDir, type RunningGateway } from '../support/gateway-harness.ts';
+import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 import { startProtectedServer, type ProtectedServer } from './support/protected-server.ts';
 
@@ -66,7 +66,7 @@ describe('upstream OAuth in org mode', () => {
     orgServer = await startOrgServer({
       policyFile,
       issuer: idp.issuer,
-      audience: 'https://org.example.test/policy',
+      audience: TEST_POLICY_RESOURCE,
       jwksUri: idp.jwksUri,
       clientId: idp.clientId,
       logger: { info: () => {}, error: () => {} },
@@ -76,22 +76,16 @@ describe('upstream OAuth in org mode', () => {
       {},
       {
         dataDir,
-        org: {
-          org: {
-            orgName: 'Example Org',
-            issuer: idp.issuer,
-            clientId: idp.clientId,
-            policyEndpoint: `${orgServer.url}/policy`,
-            policyResource: 'https://org.example.test/policy',
-          },
-          secretStore: new FileSecretStore({ dataDir }),
+        org: testOrgDeps({
+          idp,
+          orgServerUrl: orgServer.url,
+          dataDir,
           // One browser for both sign-ins: the org's IdP (login_hint in the URL) and the server's AS.
           openBrowser: async (url) => {
             const page = url.startsWith(upstream.issuer) ? `${url}&login_hint=alice` : url;
             browsed.push(browseHeadless(page).catch(() => undefined));
           },
-          allowInsecureHttp: true,
-        },
+        }),
       },
     );
     await running.gateway.org!.login({ loginHint: 'alice' });
