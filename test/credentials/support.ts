@@ -3,10 +3,10 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect } from 'vitest';
-import { startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
+import { type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { headlessBrowser } from '../auth/fixtures.ts';
 import { NODE, ROOT, startGateway, tempDir, textOf, type RunningGateway } from '../support/gateway-harness.ts';
-import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
+import { startTestOrgServer, testOrgDeps } from '../support/org-gateway.ts';
 import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 import { startHeaderEcho, type HeaderEcho } from './fixtures/header-echo.ts';
@@ -101,15 +101,7 @@ export async function startCredentialOrg(
     await fs.writeFile(policyFile, JSON.stringify(policy));
   };
   await writePolicy();
-  const orgServer = await startOrgServer({
-    policyFile,
-    secretsFile,
-    issuer: idp.issuer,
-    audience: TEST_POLICY_RESOURCE,
-    jwksUri: idp.jwksUri,
-    clientId: idp.clientId,
-    logger: { info: () => {}, error: () => {} },
-  });
+  const orgServer = await startTestOrgServer(idp, { policyFile, secretsFile });
   cleanups.push(() => orgServer.close());
   return {
     idp,

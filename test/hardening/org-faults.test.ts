@@ -11,10 +11,10 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { signPolicy } from '../../src-main/core/policy/index.ts';
-import { loadSigningKey, startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
+import { loadSigningKey, type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { headlessBrowser } from '../auth/fixtures.ts';
 import { connect, servers, startGateway, tempDir, textOf, type RunningGateway } from '../support/gateway-harness.ts';
-import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
+import { startTestOrgServer, testOrgDeps } from '../support/org-gateway.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startFaultyUpstream } from './support/faulty-http-upstream.ts';
@@ -107,14 +107,9 @@ async function startOrg(options: { accessTokenTtl?: number } = {}) {
   };
   const writePolicy = async (doc: Doc = {}) => fs.writeFile(policyFile, document(doc));
   await writePolicy();
-  const orgServer: RunningOrgServer = await startOrgServer({
+  const orgServer: RunningOrgServer = await startTestOrgServer(idp, {
     policyFile,
-    issuer: idp.issuer,
-    audience: TEST_POLICY_RESOURCE,
-    jwksUri: idp.jwksUri,
-    clientId: idp.clientId,
     signingKey: await loadSigningKey(keyFile),
-    logger: { info: () => {}, error: () => {} },
   });
   cleanups.push(() => orgServer.close());
   // A document that would open everything, signed by a key the org does not list.

@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
-import { startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
+import { type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { headlessBrowser } from '../auth/fixtures.ts';
 import { connect, servers, startGateway, tempDir, textOf, type RunningGateway } from '../support/gateway-harness.ts';
-import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
+import { startTestOrgServer, testOrgDeps } from '../support/org-gateway.ts';
 import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 
@@ -67,14 +67,7 @@ async function startOrg(options: { accessTokenTtl?: number } = {}): Promise<Org>
     );
   };
   await writePolicy();
-  const orgServer = await startOrgServer({
-    policyFile,
-    issuer: idp.issuer,
-    audience: TEST_POLICY_RESOURCE,
-    jwksUri: idp.jwksUri,
-    clientId: idp.clientId,
-    logger: { info: () => {}, error: () => {} },
-  });
+  const orgServer = await startTestOrgServer(idp, { policyFile });
   cleanups.push(() => orgServer.close());
   return { idp, orgServer, identity, policyFile, writePolicy };
 }

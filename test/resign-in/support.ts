@@ -4,10 +4,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
+import { type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { headlessBrowser } from '../auth/fixtures.ts';
 import { startGateway, tempDir, type RunningGateway } from '../support/gateway-harness.ts';
-import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
+import { startTestOrgServer, testOrgDeps } from '../support/org-gateway.ts';
 import { startIdentityUpstream } from '../support/identity-upstream.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 
@@ -47,14 +47,7 @@ export async function startResignInOrg(cleanups: (() => Promise<unknown>)[]): Pr
     return policy.policyVersion;
   };
   await publish({ whoami: false });
-  const orgServer = await startOrgServer({
-    policyFile,
-    issuer: idp.issuer,
-    audience: TEST_POLICY_RESOURCE,
-    jwksUri: idp.jwksUri,
-    clientId: idp.clientId,
-    logger: { info: () => {}, error: () => {} },
-  });
+  const orgServer = await startTestOrgServer(idp, { policyFile });
   cleanups.push(() => orgServer.close());
   return { idp, orgServer, identity, publish };
 }

@@ -1,5 +1,6 @@
 import type { GatewayDeps } from '../../src-main/core/gateway/index.ts';
 import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
+import { startOrgServer, type OrgServerOptions, type RunningOrgServer } from '../../src-main/org-server/index.ts';
 
 /** The audience the test org server's policy endpoint expects (test/support/idp.ts issues it). */
 export const TEST_POLICY_RESOURCE = 'https://org.example.test/policy';
@@ -31,4 +32,22 @@ export function testOrgDeps(options: {
     allowInsecureHttp: true,
     ...options.extra,
   };
+}
+
+/**
+ * The reference org server for the test IdP: tokens from `idp` for TEST_POLICY_RESOURCE, quiet
+ * logs. `options` names the policy file and anything else (secrets, signing key).
+ */
+export function startTestOrgServer(
+  idp: { issuer: string; jwksUri: string; clientId: string },
+  options: Partial<OrgServerOptions> & { policyFile: string },
+): Promise<RunningOrgServer> {
+  return startOrgServer({
+    issuer: idp.issuer,
+    audience: TEST_POLICY_RESOURCE,
+    jwksUri: idp.jwksUri,
+    clientId: idp.clientId,
+    logger: { info: () => {}, error: () => {} },
+    ...options,
+  });
 }

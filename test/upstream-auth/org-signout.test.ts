@@ -6,9 +6,9 @@ import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browseHeadless } from '../../src-main/demo/headless-browser.ts';
-import { startOrgServer, type RunningOrgServer } from '../../src-main/org-server/index.ts';
+import { type RunningOrgServer } from '../../src-main/org-server/index.ts';
 import { connect, startGateway, tempDir, type RunningGateway } from '../support/gateway-harness.ts';
-import { TEST_POLICY_RESOURCE, testOrgDeps } from '../support/org-gateway.ts';
+import { startTestOrgServer, testOrgDeps } from '../support/org-gateway.ts';
 import { startTestIdp, type TestIdp } from '../support/idp.ts';
 import { startProtectedServer, type ProtectedServer } from './support/protected-server.ts';
 
@@ -63,14 +63,7 @@ describe('upstream OAuth in org mode', () => {
     const dir = await tempDir('gatehouse-org-');
     policyFile = path.join(dir, 'policy.json');
     await writePolicy([allowEng]);
-    orgServer = await startOrgServer({
-      policyFile,
-      issuer: idp.issuer,
-      audience: TEST_POLICY_RESOURCE,
-      jwksUri: idp.jwksUri,
-      clientId: idp.clientId,
-      logger: { info: () => {}, error: () => {} },
-    });
+    orgServer = await startTestOrgServer(idp, { policyFile });
     const dataDir = await tempDir();
     running = await startGateway(
       {},
