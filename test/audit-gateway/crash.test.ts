@@ -13,7 +13,7 @@ import {
   openAuditLog,
   verifyAuditDir,
 } from '../../src-main/core/audit/index.ts';
-import { connect, NODE, ROOT, servers, tempDir, textOf } from '../support/gateway-harness.ts';
+import { connect, NODE, ROOT, servers, tempDir, textOf, isAlive } from '../support/gateway-harness.ts';
 
 const WORKERS = 8;
 const KILL_AFTER_ANSWERS = 120;
@@ -23,15 +23,6 @@ function cli(args: string[], env: Record<string, string> = {}): ChildProcessWith
     stdio: 'pipe',
     env: { ...process.env, ...env },
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Runs a CLI command to its end; its stdout and exit code. */
@@ -48,7 +39,7 @@ const upstreamPids: number[] = [];
 afterEach(() => {
   for (const child of started.splice(0))
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const pid of upstreamPids.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of upstreamPids.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 });
 
 /** `gatehouse serve` on a free port; resolves with its aggregated endpoint once it is listening. */

@@ -5,11 +5,17 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt } from '../../scripts/renderer-build.ts';
-import { WINDOW_CLIENT_ID, windowUrl } from '../../src-main/core/api/index.ts';
 import { createInMemoryApi } from '../api/in-memory-api.ts';
 import { serveWindow } from '../api/window-server.ts';
 import { launchChromium, openPage, screenshot } from '../e2e/support/browser.ts';
-import { connect, servers, startGateway, textOf, type RunningGateway } from '../support/gateway-harness.ts';
+import {
+  connect,
+  gatewayWindowUrl,
+  servers,
+  startGateway,
+  textOf,
+  type RunningGateway,
+} from '../support/gateway-harness.ts';
 
 let running: RunningGateway;
 let client: Client;
@@ -69,8 +75,7 @@ describe('audit metrics and warnings', () => {
   it('the Metrics view shows the numbers per server and tool and follows new calls', async () => {
     const { page, problems, close } = await openPage(browser);
     try {
-      const token = await running.gateway.tokens.getOrCreate(WINDOW_CLIENT_ID);
-      await page.goto(windowUrl(`http://127.0.0.1:${running.gateway.port}`, token));
+      await page.goto(await gatewayWindowUrl(running.gateway));
       await page.getByRole('button', { name: 'Metrics', exact: true }).click();
       await page.getByRole('heading', { name: 'Metrics' }).waitFor();
       const echoCalls = () => page.locator('[data-tool="test/echo"] td').first().textContent();

@@ -2,9 +2,8 @@
 // key the policy asks them for, the server gets it, and the page never shows it back.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt } from '../../scripts/renderer-build.ts';
-import { WINDOW_CLIENT_ID, windowUrl } from '../../src-main/core/api/index.ts';
 import { launchChromium, openPage, screenshot } from '../e2e/support/browser.ts';
-import { tempDir } from '../support/gateway-harness.ts';
+import { gatewayWindowUrl, tempDir } from '../support/gateway-harness.ts';
 import { callTool, orgGateway, startCredentialOrg } from './support.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -24,9 +23,7 @@ describe('the Credentials panel', () => {
     const { page, problems, close } = await openPage(browser);
     cleanups.push(close);
 
-    await page.goto(
-      windowUrl(`http://127.0.0.1:${gw.gateway.port}`, await gw.gateway.tokens.getOrCreate(WINDOW_CLIENT_ID)),
-    );
+    await page.goto(await gatewayWindowUrl(gw.gateway));
     const row = page.locator('[data-credential="notes:X-Notes-Key"]');
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('Missing');
     expect(await page.locator('[data-credential="linear:X-Api-Key"]').textContent()).toContain(

@@ -4,16 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, loadGatewayConfig, parseGatewayConfig } from '../../src-main/core/config/index.ts';
-import { connect, NODE, ROOT, servers, startGateway, tempDir, textOf } from '../support/gateway-harness.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { connect, NODE, ROOT, servers, startGateway, tempDir, textOf, isAlive } from '../support/gateway-harness.ts';
 
 describe('upstream faults', () => {
   it('a server that crashes mid-call gives a clear error, the others keep answering, and it is restarted', async () => {
@@ -228,12 +219,12 @@ describe('gatehouse serve', () => {
       });
       const client = await connect(endpoint, token);
       const pid = Number(textOf(await client.callTool({ name: 'test__pid', arguments: {} })));
-      expect(alive(pid)).toBe(true);
+      expect(isAlive(pid)).toBe(true);
       await client.close();
       const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exit).toBe(0);
-      await expect.poll(() => alive(pid)).toBe(false);
+      await expect.poll(() => isAlive(pid)).toBe(false);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

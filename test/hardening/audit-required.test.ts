@@ -2,27 +2,15 @@
 // cannot be written (the disk is full) calls are refused with the reason, and they work again as
 // soon as records can be written. Real demo org (IdP, org server, MCP servers), real SDK client;
 // "disk full" is a file-size limit on this test process (EFBIG), as in local-faults.test.ts.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoOrg, type DemoOrg } from '../../src-main/demo/index.ts';
+import { largestFile, limitFileSize, canLimitFileSize } from './support/file-size-limit.ts';
 import { connect, NODE, tempDir, textOf } from '../support/gateway-harness.ts';
 
-const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((file) => existsSync(file));
-
-function limitFileSize(bytes: number | 'unlimited'): void {
-  execFileSync(PRLIMIT!, ['--pid', String(process.pid), `--fsize=${bytes}:`]);
-}
-
-async function largestFile(dir: string): Promise<number> {
-  const sizes = await Promise.all((await fs.readdir(dir)).map(async (f) => (await fs.stat(path.join(dir, f))).size));
-  return Math.max(0, ...sizes);
-}
-
-describe.skipIf(!PRLIMIT || process.platform !== 'linux')('auditRequired: no call runs unrecorded', () => {
+describe.skipIf(!canLimitFileSize)('auditRequired: no call runs unrecorded', () => {
   let dataDir: string;
   let demo: DemoOrg;
   let client: Client;
@@ -34,7 +22,7 @@ describe.skipIf(!PRLIMIT || process.platform !== 'linux')('auditRequired: no cal
   }, 90_000);
 
   afterAll(async () => {
-    if (PRLIMIT) limitFileSize('unlimited');
+    if (canLimitFileSize) limitFileSize('unlimited');
     await client?.close().catch(() => {});
     await demo?.close();
     await fs.rm(dataDir, { recursive: true, force: true });

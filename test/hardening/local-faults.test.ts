@@ -3,14 +3,14 @@
 // writes. Calls keep working and the user is told, or the gateway refuses with a clear reason;
 // nothing is left corrupted (the audit chain verifies, config files parse with old or new content).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LeanSession } from '../../bench/lib/lean-client.ts';
 import { LocalTokenStore } from '../../src-main/core/tokens/index.ts';
-import { connect, NODE, ROOT, servers, startGateway, tempDir, textOf } from '../support/gateway-harness.ts';
+import { largestFile, limitFileSize, canLimitFileSize } from './support/file-size-limit.ts';
+import { connect, NODE, ROOT, servers, startGateway, tempDir, textOf, isAlive } from '../support/gateway-harness.ts';
 
 const BIN = path.join(ROOT, 'bin', 'gatehouse.js');
 /** kill -9s during `gatehouse clients connect|disconnect` (the README quotes it). */
@@ -20,28 +20,6 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   while (cleanups.length) await Promise.resolve(cleanups.pop()!()).catch(() => {});
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** util-linux's prlimit (Linux); where it is missing the disk-full test is skipped. */
-const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((file) => existsSync(file));
-
-/** RLIMIT_FSIZE of this test process (a vitest fork of its own): writes past `bytes` fail with EFBIG. */
-function limitFileSize(bytes: number | 'unlimited'): void {
-  execFileSync(PRLIMIT!, ['--pid', String(process.pid), `--fsize=${bytes}:`]);
-}
-
-async function largestFile(dir: string): Promise<number> {
-  const sizes = await Promise.all((await fs.readdir(dir)).map(async (f) => (await fs.stat(path.join(dir, f))).size));
-  return Math.max(0, ...sizes);
-}
 
 type Serve = { child: ChildProcess; endpoint: string; stderr: () => string };
 
@@ -78,7 +56,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ co
 }
 
 describe('the disk fills up under the audit log', () => {
-  it.skipIf(!PRLIMIT || process.platform !== 'linux')(
+  it.skipIf(!canLimitFileSize)(
     'calls keep working, the user is told, and once there is room again the log catches up with an intact chain',
     async () => {
       const gw = await startGateway({ steady: servers.testUpstream() });
@@ -215,7 +193,7 @@ describe('kill -9 at random points', () => {
       await Promise.all(burst);
       await Promise.all(sessions.map((s) => s.close()));
       // The server it started goes too: nothing is orphaned by a kill -9.
-      await expect.poll(() => alive(upstreamPid), { timeout: 10_000 }).toBe(false);
+      await expect.poll(() => isAlive(upstreamPid), { timeout: 10_000 }).toBe(false);
       const verify = await run(['audit', 'verify', '--data-dir', dataDir]);
       expect(verify.code, verify.out).toBe(0);
     }

@@ -3,7 +3,7 @@
 // form, filled by the headless browser the gateway opens) and the banner goes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt } from '../../scripts/renderer-build.ts';
-import { WINDOW_CLIENT_ID, windowUrl } from '../../src-main/core/api/index.ts';
+import { gatewayWindowUrl } from '../support/gateway-harness.ts';
 import { callTool } from '../credentials/support.ts';
 import { launchChromium, openPage, screenshot } from '../e2e/support/browser.ts';
 import { signedInGateway, startResignInOrg } from './support.ts';
@@ -23,9 +23,7 @@ describe('the sign-in-again banner', () => {
     const { page, problems, close } = await openPage(browser);
     cleanups.push(close);
 
-    await page.goto(
-      windowUrl(`http://127.0.0.1:${gw.gateway.port}`, await gw.gateway.tokens.getOrCreate(WINDOW_CLIENT_ID)),
-    );
+    await page.goto(await gatewayWindowUrl(gw.gateway));
     await page.getByRole('heading', { name: 'Servers' }).waitFor();
     const banner = page.locator('[data-banner="sign-in-again"]');
     expect(await banner.count()).toBe(0);

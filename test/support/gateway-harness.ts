@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { parseGatewayConfig } from '../../src-main/core/config/index.ts';
+import { WINDOW_CLIENT_ID, windowUrl } from '../../src-main/core/api/index.ts';
 import { createGateway, type Gateway, type GatewayDeps } from '../../src-main/core/gateway/index.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -125,4 +126,19 @@ export function textOf(result: unknown): string {
     .filter((c) => c.type === 'text')
     .map((c) => c.text)
     .join('\n');
+}
+
+/** Whether a process still exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The window's address for an in-process gateway, with the window's token, as the tray opens it. */
+export async function gatewayWindowUrl(gateway: Gateway): Promise<string> {
+  return windowUrl(`http://127.0.0.1:${gateway.port}`, await gateway.tokens.getOrCreate(WINDOW_CLIENT_ID));
 }
