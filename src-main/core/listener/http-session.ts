@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { Reply } from './exchange.ts';
 import { isResponse, type JsonRpcMessage, type RequestId } from '../jsonrpc/messages.ts';
 import { serializeJsonRpc } from '../jsonrpc/raw-json.ts';
 import type { DownstreamChannel, DownstreamSession } from '../router/index.ts';
@@ -46,11 +46,11 @@ function sseFrame(json: string): string {
 class ResponseSlot {
   private mode: 'pending' | 'sse' | 'done' = 'pending';
   private readonly remaining: Set<RequestId>;
-  private readonly res: ServerResponse;
+  private readonly res: Reply;
   private readonly headers: Record<string, string>;
   private readonly batched: JsonRpcMessage[] | undefined;
 
-  constructor(res: ServerResponse, requestIds: RequestId[], headers: Record<string, string>, isBatch: boolean) {
+  constructor(res: Reply, requestIds: RequestId[], headers: Record<string, string>, isBatch: boolean) {
     this.res = res;
     this.remaining = new Set(requestIds);
     this.headers = headers;
@@ -92,7 +92,7 @@ export class HttpSession implements DownstreamChannel {
   readonly id: string;
   session!: DownstreamSession;
   private readonly slots = new Map<RequestId, ResponseSlot>();
-  private standalone: ServerResponse | undefined;
+  private standalone: Reply | undefined;
   private keepalive: NodeJS.Timeout | undefined;
 
   constructor(id: string) {
@@ -108,7 +108,7 @@ export class HttpSession implements DownstreamChannel {
   }
 
   /** Registers the response of a POST that carried `requestIds`. */
-  openSlot(res: ServerResponse, requestIds: RequestId[], headers: Record<string, string>, isBatch: boolean): void {
+  openSlot(res: Reply, requestIds: RequestId[], headers: Record<string, string>, isBatch: boolean): void {
     const slot = new ResponseSlot(res, requestIds, headers, isBatch);
     for (const id of requestIds) this.slots.set(id, slot);
     res.on('close', () => {
@@ -137,7 +137,7 @@ export class HttpSession implements DownstreamChannel {
     if (json !== undefined) stream.write(sseFrame(json));
   }
 
-  openStandalone(res: ServerResponse, headers: Record<string, string>): void {
+  openStandalone(res: Reply, headers: Record<string, string>): void {
     this.standalone = res;
     res.writeHead(200, { ...headers, ...SSE_HEADERS });
     res.flushHeaders();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { envelopeProblem, ErrorCode, isRequest, type JsonRpcMessage, type RequestId } from '../jsonrpc/messages.ts';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../jsonrpc/protocol-versions.ts';
 import type { Router, Scope } from '../router/index.ts';
+import { BodyTooLarge, type EndpointRequest, type Reply } from './exchange.ts';
 import { HttpSession } from './http-session.ts';
 import { nestedDeeperThan } from './nesting.ts';
 
@@ -13,7 +13,7 @@ const MAX_NESTING = 1000;
 export type EndpointLimits = { maxBodyBytes: number; idleSessionMs: number; maxSessions: number };
 
 export function sendJsonError(
-  res: ServerResponse,
+  res: Reply,
   status: number,
   code: number,
   message: string,
@@ -26,31 +26,6 @@ export function sendJsonError(
   res
     .writeHead(status, { 'content-type': 'application/json', ...headers })
     .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new BodyTooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () =>
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
-    );
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -74,7 +49,7 @@ export class McpEndpoint {
     return this.sessions.size;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, scope: Scope, localClientId: string): Promise<void> {
+  handle(req: EndpointRequest, res: Reply, scope: Scope, localClientId: string): void | Promise<void> {
     const scopeKey = scope.kind === 'aggregate' ? '' : scope.name;
     const version = req.headers['mcp-protocol-version'];
     if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
@@ -105,8 +80,8 @@ export class McpEndpoint {
 
   /** The session named by the request's header, or an HTTP error already sent. */
   private findSession(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: EndpointRequest,
+    res: Reply,
     scopeKey: string,
     missingStatus: number,
   ): HttpSession | undefined {
@@ -134,13 +109,13 @@ export class McpEndpoint {
     return found.http;
   }
 
-  private async post(
-    req: IncomingMessage,
-    res: ServerResponse,
+  private post(
+    req: EndpointRequest,
+    res: Reply,
     scope: Scope,
     scopeKey: string,
     localClientId: string,
-  ): Promise<void> {
+  ): void | Promise<void> {
     const type = req.headers['content-type'] ?? '';
     if (!type.includes('application/json')) {
       return sendJsonError(
@@ -150,20 +125,38 @@ export class McpEndpoint {
         'Unsupported Media Type: send the JSON-RPC message as application/json.',
       );
     }
-    let text: string;
+    let text: string | Promise<string>;
     try {
-      text = await readBody(req, this.limits.maxBodyBytes);
+      text = req.readBody(this.limits.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        return sendJsonError(
-          res,
-          413,
-          ErrorCode.InvalidRequest,
-          `Request body too large: Gatehouse accepts at most ${Math.round(this.limits.maxBodyBytes / 1024 / 1024)} MB per message.`,
-        );
-      }
-      throw error;
+      return this.unreadable(res, error);
     }
+    // The fast front has read the body already: no turn of the event loop for it.
+    if (typeof text === 'string') return this.receive(text, req, res, scope, scopeKey, localClientId);
+    return text.then(
+      (body) => this.receive(body, req, res, scope, scopeKey, localClientId),
+      (error: unknown) => this.unreadable(res, error),
+    );
+  }
+
+  private unreadable(res: Reply, error: unknown): void {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    sendJsonError(
+      res,
+      413,
+      ErrorCode.InvalidRequest,
+      `Request body too large: Gatehouse accepts at most ${Math.round(this.limits.maxBodyBytes / 1024 / 1024)} MB per message.`,
+    );
+  }
+
+  private receive(
+    text: string,
+    req: EndpointRequest,
+    res: Reply,
+    scope: Scope,
+    scopeKey: string,
+    localClientId: string,
+  ): void {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -234,7 +227,7 @@ export class McpEndpoint {
     for (const m of valid) http.session.handle(m);
   }
 
-  private get(req: IncomingMessage, res: ServerResponse, scopeKey: string): void {
+  private get(req: EndpointRequest, res: Reply, scopeKey: string): void {
     const accept = req.headers.accept ?? '';
     if (!accept.includes('text/event-stream') && !accept.includes('*/*')) {
       return sendJsonError(
@@ -259,7 +252,7 @@ export class McpEndpoint {
     http.openStandalone(res, { 'mcp-session-id': http.id });
   }
 
-  private delete(req: IncomingMessage, res: ServerResponse, scopeKey: string): void {
+  private delete(req: EndpointRequest, res: Reply, scopeKey: string): void {
     const http = this.findSession(req, res, scopeKey, 400);
     if (!http) return;
     this.sessions.delete(http.id);

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { LocalTokenStore } from '../tokens/index.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -11,8 +11,8 @@ function hostnameOf(hostHeader: string): string {
 }
 
 /** DNS rebinding defence: a page on evil.example that resolves to 127.0.0.1 still sends its own Host. */
-export function hostProblem(req: IncomingMessage): string | undefined {
-  const host = req.headers.host;
+export function hostProblem(headers: IncomingHttpHeaders): string | undefined {
+  const host = headers.host;
   if (!host) return 'missing Host header';
   return LOOPBACK_HOSTS.has(hostnameOf(host)) ? undefined : `Host '${host}' is not a loopback name`;
 }
@@ -21,8 +21,8 @@ export function hostProblem(req: IncomingMessage): string | undefined {
  * Web pages must not reach the endpoint. Non-browser clients send no Origin and pass; a browser
  * always sends one, and only Gatehouse's own window (served from this listener) is allowed.
  */
-export function originProblem(req: IncomingMessage, port: number): string | undefined {
-  const origin = req.headers.origin;
+export function originProblem(headers: IncomingHttpHeaders, port: number): string | undefined {
+  const origin = headers.origin;
   if (origin === undefined) return undefined;
   try {
     const url = new URL(origin);
@@ -39,8 +39,8 @@ export function originProblem(req: IncomingMessage, port: number): string | unde
   return `Origin '${origin}' is not allowed`;
 }
 
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
@@ -58,6 +58,13 @@ export class TokenGate {
   constructor(store: LocalTokenStore, ttlMs = 1000) {
     this.store = store;
     this.ttlMs = ttlMs;
+  }
+
+  /** The client id of a token verified less than `ttlMs` ago, without a turn of the event loop. */
+  recent(token: string | undefined): string | undefined {
+    if (!token) return undefined;
+    const hit = this.verified.get(token);
+    return hit && hit.until > Date.now() ? hit.clientId : undefined;
   }
 
   async check(token: string | undefined): Promise<string | undefined> {
