@@ -58,7 +58,8 @@ async function main(): Promise<void> {
       `rss idle ${idle.toFixed(1)} MiB | 100 KB p50 direct ${b('direct').toFixed(3)} ms, server ${b('server').toFixed(3)} ms, ` +
         `ratio ${(b('server') / b('direct')).toFixed(2)}x, gateway CPU/call ${(s.gatewayCpuMs / s.calls).toFixed(3)} ms | ` +
         `small added p50 ${pairedAddedP50(smallLatency, 'server').toFixed(3)} ms | ` +
-        `throughput x16 ${(cps('server') / cps('direct')).toFixed(2)}x | load ${os.loadavg()[0]!.toFixed(2)}\n`,
+        `throughput x16 ${(cps('server') / cps('direct')).toFixed(2)}x, gateway CPU/call ` +
+        `${(throughput.get('server')!.gatewayCpuMs / throughput.get('server')!.calls).toFixed(3)} ms | load ${os.loadavg()[0]!.toFixed(2)}\n`,
     );
     for (const session of sessions.values()) await session.close();
     await gateway.stop();

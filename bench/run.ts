@@ -29,14 +29,14 @@ import { formatTable, verdicts, type Figures } from './lib/report.ts';
 import { benchSettings, type BenchSettings } from './lib/settings.ts';
 import { measureSlowStart } from './lib/slow-start.ts';
 import { median, percentile, round } from './lib/stats.ts';
-import { startEchoUpstream } from './lib/upstream-process.ts';
+import { startEchoUpstream, startTcpRelay } from './lib/upstream-process.ts';
 
 const SERVER = 'bench';
 const MESSAGE = 'hello from the gatehouse bench';
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-function paths(upstreamUrl: string, gateway: GatewayProcess): BenchPath[] {
+function paths(upstreamUrl: string, gateway: GatewayProcess, relayUrl: string): BenchPath[] {
   return [
     { name: 'direct', url: upstreamUrl, token: undefined, tool: (t) => t, viaGateway: false },
     { name: 'server', url: gateway.serverEndpoint(SERVER), token: gateway.token, tool: (t) => t, viaGateway: true },
@@ -47,6 +47,7 @@ function paths(upstreamUrl: string, gateway: GatewayProcess): BenchPath[] {
       tool: (t) => `${SERVER}__${t}`,
       viaGateway: true,
     },
+    { name: 'relay', url: relayUrl, token: undefined, tool: (t) => t, viaGateway: false },
   ];
 }
 
@@ -94,7 +95,8 @@ async function run(settings: BenchSettings, workDir: string): Promise<Figures> {
   await sleep(settings.idleSettleMs);
   f.rssIdleMib = memory(gateway.pid).rssKb / 1024;
 
-  const all = paths(upstream.url, gateway);
+  const relay = await startTcpRelay(upstream.url);
+  const all = paths(upstream.url, gateway, relay.url);
   const { small, big } = calls(settings);
   const sessions = new Map<PathName, LeanSession>();
   for (const p of all) sessions.set(p.name, await LeanSession.open(p.url, p.token));
@@ -151,12 +153,17 @@ async function run(settings: BenchSettings, workDir: string): Promise<Figures> {
       f[`big${P}P99Ms`] = percentile(b.samples, 99);
       f[`big${P}RatioP50`] = f[`big${P}P50Ms`]! / f.bigDirectP50Ms;
     }
+    f.addedRelayP50Ms = pairedAddedP50(smallLatency, 'relay');
+    f.bigRelayRatioP50 = median(bigLatency.get('relay')!.samples) / f.bigDirectP50Ms;
   } finally {
     for (const session of sessions.values()) await session.close();
   }
 
   progress(`connect + initialize + tools/list (SDK Client): ${settings.connectRounds} rounds`);
-  const connect = await measureConnect(all, settings.connectRounds);
+  const connect = await measureConnect(
+    all.filter((p) => p.name !== 'relay'),
+    settings.connectRounds,
+  );
   f.connectDirectP50Ms = median(connect.get('direct')!);
   for (const name of ['server', 'aggregate'] as const) {
     f[`connect${capitalized[name]}P50Ms`] = median(connect.get(name)!);
@@ -185,6 +192,8 @@ async function run(settings: BenchSettings, workDir: string): Promise<Figures> {
     f[`throughput${P}Ratio`] = cps(name) / f.throughputDirectCps;
     f[`cpuPerCallUnderLoad${P}Ms`] = throughput.get(name)!.gatewayCpuMs / throughput.get(name)!.calls;
   }
+  f.throughputRelayRatio = cps('relay') / f.throughputDirectCps;
+  await relay.stop();
   const afterLoad = memory(gateway.pid);
   f.rssAfterLoadMib = afterLoad.rssKb / 1024;
   f.rssPeakMib = afterLoad.peakRssKb / 1024;

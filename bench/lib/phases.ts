@@ -8,7 +8,8 @@ import { LeanSession } from './lean-client.ts';
 import { cpuMs } from './proc-stats.ts';
 import { median, percentile } from './stats.ts';
 
-export type PathName = 'direct' | 'server' | 'aggregate';
+/** `relay`: the logic-free TCP relay (bench/tcp-relay.ts), the floor of any proxy. */
+export type PathName = 'direct' | 'server' | 'aggregate' | 'relay';
 
 export type BenchPath = {
   name: PathName;

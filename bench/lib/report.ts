@@ -100,6 +100,16 @@ function rows(f: Figures): Row[] {
   return [
     ...perPath('Server', '/servers/<name>/mcp'),
     ...perPath('Aggregate', '/mcp'),
+    // Not judged: the same figures through a TCP relay with no logic (bench/tcp-relay.ts), the
+    // floor of any proxy process on this machine, measured in the same rounds.
+    { figure: 'floor: TCP relay, small call p50', direct: '', gateway: '', delta: plus(f.addedRelayP50Ms!) },
+    {
+      figure: `floor: TCP relay, ${f.bigKb} KB result p50`,
+      direct: '',
+      gateway: '',
+      delta: times(f.bigRelayRatioP50!),
+    },
+    { figure: 'floor: TCP relay, throughput', direct: '', gateway: '', delta: times(f.throughputRelayRatio!) },
     {
       figure: 'gateway RSS idle',
       direct: '',

@@ -16,3 +16,15 @@ export async function startEchoUpstream(bigKb: number): Promise<{ url: string; p
     throw new Error(`The bench upstream did not start: ${(error as Error).message}\n${stderr}`, { cause: error });
   }
 }
+
+/** The logic-free TCP relay (bench/tcp-relay.ts) in front of `upstreamUrl`: the floor of any proxy. */
+export async function startTcpRelay(upstreamUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawnTracked(nodeBinary(), [path.join(REPO_ROOT, 'bench', 'tcp-relay.ts'), upstreamUrl]);
+  try {
+    const [url] = await waitForLine(child, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/, 30_000);
+    return { url, stop: () => stopChild(child) };
+  } catch (error) {
+    await stopChild(child);
+    throw new Error(`The bench's TCP relay did not start: ${(error as Error).message}`, { cause: error });
+  }
+}

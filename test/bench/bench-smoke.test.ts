@@ -48,6 +48,7 @@ test('bench quick mode prints a table and a JSON line with every figure measured
 
   const lines = run.stdout.trim().split('\n');
   expect(lines.some((l) => l.startsWith('figure') && l.includes('gateway'))).toBe(true);
+  expect(lines.some((l) => l.startsWith('floor: TCP relay, 100 KB result p50'))).toBe(true);
   const report = JSON.parse(lines.at(-1)!) as BenchReport;
   expect(report.mode).toBe('quick');
 
@@ -71,6 +72,10 @@ test('bench quick mode prints a table and a JSON line with every figure measured
     'rssAfterLoadMib',
     'startToReadyMs',
     'firstToolsListSlowUpstreamMs',
+    // The floor: the same figures through a logic-free TCP relay (bench/tcp-relay.ts).
+    'addedRelayP50Ms',
+    'bigRelayRatioP50',
+    'throughputRelayRatio',
   ];
   for (const key of expected) expect(report.figures, key).toHaveProperty(key);
   for (const [key, value] of Object.entries(report.figures)) {
