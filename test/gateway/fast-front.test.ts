@@ -206,6 +206,11 @@ describe('the fast front of the listener', () => {
     both.socket.write(echoRequest(9, 'smuggled', 'Transfer-Encoding: chunked\r\n'));
     expect((await both.answer()).status).toBe(400);
     await both.closed();
+
+    const bareCr = connection();
+    bareCr.socket.write(echoRequest(9, 'smuggled', 'X-Note: a\rContent-Length: 5\r\n'));
+    expect((await bareCr.answer()).status).toBe(400);
+    await bareCr.closed();
   });
 
   it('refuses a body over the limit with 413 and closes the connection instead of reading it', async () => {
@@ -228,6 +233,12 @@ describe('the fast front of the listener', () => {
     expect(echoed(answer)).toBe('bye');
     expect(answer.headers.connection).toBe('close');
     await c.closed();
+  });
+
+  it('gives a request with a header named like an Object member (__proto__, constructor) to node:http, which serves it', async () => {
+    const c = connection();
+    c.socket.write(echoRequest(16, 'proto', '__proto__: x\r\nconstructor: y\r\n'));
+    expect(echoed(await c.answer())).toBe('proto');
   });
 
   it('checks Host, Origin and the token on its requests as node:http requests are checked', async () => {
