@@ -226,6 +226,14 @@ describe('the fast front of the listener', () => {
     await c.closed();
   });
 
+  it('answers a client that sends its requests and shuts its side of the connection at once', async () => {
+    const c = connection();
+    c.socket.end(echoRequest(17, 'half-closed') + echoRequest(18, 'and pipelined'));
+    expect(echoed(await c.answer())).toBe('half-closed');
+    expect(echoed(await c.answer())).toBe('and pipelined');
+    await c.closed();
+  });
+
   it('closes the connection after the answer when the client asks (Connection: close)', async () => {
     const c = connection();
     c.socket.write(echoRequest(10, 'bye', 'Connection: close\r\n'));

@@ -31,7 +31,9 @@ export class FastFront {
   private readonly sockets = new Set<net.Socket>();
 
   constructor(options: FastFrontOptions) {
-    this.server = net.createServer((socket) => {
+    // Half-open, as node:http: a client may send its request and shut its side (curl's --no-keepalive
+    // style, shell one-liners); the answer must still go out before the connection closes.
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       new FrontConnection(socket, options);
@@ -60,12 +62,17 @@ class FrontConnection {
   private reply: SocketReply | undefined;
   private pumping = false;
   private closing = false;
+  private clientEnded = false;
   private readonly onData = (data: Buffer) => this.received(data);
   private readonly onTimeout = () => {
     // A call or stream in progress has its own timeouts; an idle or stalled connection is closed.
     if (!this.reply) this.socket.destroy();
   };
   private readonly onClose = () => this.reply?.closed();
+  private readonly onEnd = () => {
+    this.clientEnded = true;
+    if (!this.reply) this.pump();
+  };
   private readonly onFinish = (reply: SocketReply) => this.finished(reply);
 
   constructor(socket: net.Socket, options: FastFrontOptions) {
@@ -77,6 +84,7 @@ class FrontConnection {
     socket.on('timeout', this.onTimeout);
     socket.on('error', ignore); // 'close' follows
     socket.on('close', this.onClose);
+    socket.on('end', this.onEnd);
   }
 
   private received(data: Buffer): void {
@@ -99,6 +107,11 @@ class FrontConnection {
       while (!this.reply && !this.closing && this.buffered > 0 && !this.socket.destroyed && this.step());
     } finally {
       this.pumping = false;
+    }
+    // The client has shut its side: once nothing is in progress, what is left is not a whole request.
+    if (this.clientEnded && !this.reply && !this.closing && !this.socket.destroyed) {
+      this.closing = true;
+      this.socket.end();
     }
   }
 
@@ -169,7 +182,7 @@ class FrontConnection {
       this.socket.end();
       return;
     }
-    if (this.buffered > 0) this.pump();
+    this.pump();
   }
 
   /** All buffered bytes as one Buffer (heads are small; a body is joined once, when complete). */
@@ -180,11 +193,13 @@ class FrontConnection {
 
   private handOff(): void {
     const socket = this.socket;
+    this.closing = true; // no longer ours
     socket.pause();
     socket.removeListener('data', this.onData);
     socket.removeListener('timeout', this.onTimeout);
     socket.removeListener('error', ignore);
     socket.removeListener('close', this.onClose);
+    socket.removeListener('end', this.onEnd);
     socket.setTimeout(0);
     const unread = this.contiguous();
     this.chunks = [];
