@@ -262,22 +262,6 @@ describe('unchanged entries and ownership', () => {
     expect(JSON.parse(await fs.readFile(legacy, 'utf8')).mcpServers).toEqual({});
   });
 
-  it('writes a strict-JSON file without its byte-order mark (JSON.parse fails on one) and keeps it for JSONC', async () => {
-    // Found by test/hardening/client-writer-fuzz.test.ts: a blank ~/.claude.json with a BOM came back unreadable.
-    const { home, connections } = await setUp();
-    const claudeCode = path.join(home.home, '.claude.json');
-    await write(claudeCode, '\uFEFF{ "theme": "dark" }\n');
-    await connections.connect('claude-code');
-    const written = JSON.parse(await fs.readFile(claudeCode, 'utf8'));
-    expect(written.theme).toBe('dark');
-    expect(written.mcpServers.gatehouse.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-
-    const cursor = path.join(home.home, '.cursor', 'mcp.json');
-    await write(cursor, '\uFEFF{ "mcpServers": {} }\n');
-    await connections.connect('cursor');
-    expect((await fs.readFile(cursor, 'utf8')).startsWith('\uFEFF{')).toBe(true);
-  });
-
   it('rejects an unknown client with the list of known ones', async () => {
     const { connections } = await setUp();
     await expect(connections.connect('notepad')).rejects.toThrow(

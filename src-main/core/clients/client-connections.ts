@@ -14,7 +14,6 @@ import {
   missingDirs,
   parseConfig,
   readConfigFile,
-  withBom,
   writablePath,
 } from './config-file.ts';
 import { ClientConfigError } from './errors.ts';
@@ -186,7 +185,7 @@ export class ClientConnections {
           });
           // The client may have rewritten its file while we computed: then start over from its bytes.
           if (!sameBytes((await readConfigFile(file)).bytes, content.bytes)) continue;
-          const bytes = Buffer.from(withBom(client, content, after), 'utf8');
+          const bytes = Buffer.from(content.bom + after, 'utf8');
           await replaceFile(file, bytes, token ? 0o600 : 0o644);
           await this.records.save({ ...next, written: { sha256: sha256(bytes)!, at: new Date().toISOString() } });
           warnings.push(...(await securityWarnings(file, token)));
@@ -238,7 +237,7 @@ export class ClientConnections {
         const dropEmptyContainer = record?.file === file && record.createdContainer;
         const after = editConfig(editor, client, file, content.text, location, undefined, { dropEmptyContainer });
         done.push({ file, action: 'removed', diff: redact(diffOf(file, content, after), token) });
-        if (!options.dryRun) await replaceFile(file, Buffer.from(withBom(client, content, after), 'utf8'));
+        if (!options.dryRun) await replaceFile(file, Buffer.from(content.bom + after, 'utf8'));
       };
       await (options.dryRun ? step() : withFileLock(file, step));
       await removeEmptyDirs(createdDirs); // after the lock file is gone, or the folder is not empty

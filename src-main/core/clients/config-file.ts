@@ -27,15 +27,6 @@ export function editorFor(client: ClientDefinition): ConfigFormatEditor {
   }
 }
 
-/**
- * The text to write for `client`, with the file's byte-order mark kept where its reader skips one.
- * A strict JSON reader (JSON.parse) fails on it, so such a file is written without it (found by
- * test/hardening/client-writer-fuzz.test.ts: a blank file with a BOM came back unreadable).
- */
-export function withBom(client: ClientDefinition, content: ConfigFileContent, text: string): string {
-  return client.format === 'json-strict' ? text : content.bom + text;
-}
-
 /** A client file as found: its exact bytes (undefined if missing) and the text we edit. */
 export type ConfigFileContent = { bytes: Buffer | undefined; bom: string; text: string };
 
