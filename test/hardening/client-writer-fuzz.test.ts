@@ -32,7 +32,12 @@ const TARGETS: Target[] = [
 /** An independent parser per format (not the writer's own), null when the text does not parse. */
 function parseAs(format: Format, text: string): Record<string, unknown> | null {
   try {
-    if (format === 'json-strict') return text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    // The writers keep a file's byte-order mark (golden: claude-desktop bom-crlf) and its readers skip
+    // it; without this, a blank file with a BOM read as {} before and as unparsable after.
+    if (format === 'json-strict') {
+      const body = text.replace(/^\ufeff/, '');
+      return body.trim() === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
+    }
     if (format === 'jsonc') {
       const errors: ParseError[] = [];
       // Cursor, VS Code and friends skip a byte-order mark, as jsonc-parser does not.
