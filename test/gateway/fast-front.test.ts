@@ -5,6 +5,7 @@
 // node:http (request smuggling shapes, chunked bodies) or refuse.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SocketReply } from '../../src-main/core/listener/socket-reply.ts';
 import { servers, startGateway, type RunningGateway } from '../support/gateway-harness.ts';
 import { rawRequest } from '../support/raw-http.ts';
 
@@ -268,5 +269,28 @@ describe('the fast front of the listener', () => {
     c.socket.write(refused.repeat(count) + echoRequest(15, 'after the flood'));
     for (let i = 0; i < count; i++) expect((await c.answer()).status).toBe(401);
     expect(echoed(await c.answer())).toBe('after the flood');
+  });
+});
+
+describe('SocketReply', () => {
+  it('streams a chunked body in which an empty write is not read as the last chunk', async () => {
+    const server = net.createServer((socket) => {
+      const reply = new SocketReply(socket, true, () => {});
+      reply.writeHead(200, { 'content-type': 'text/event-stream' });
+      reply.write('');
+      reply.write('event: message\ndata: 1\n\n');
+      reply.write('');
+      reply.end('event: message\ndata: 2\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const c = new RawConnection((server.address() as net.AddressInfo).port);
+    try {
+      const answer = await c.answer();
+      expect(answer.headers['transfer-encoding']).toBe('chunked');
+      expect(answer.body).toBe('event: message\ndata: 1\n\nevent: message\ndata: 2\n\n');
+    } finally {
+      c.close();
+      server.close();
+    }
   });
 });

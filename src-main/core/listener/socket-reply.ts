@@ -66,6 +66,8 @@ export class SocketReply implements Reply {
   write(chunk: string): boolean {
     if (this.finished || this.socket.destroyed) return false;
     const head = this.headersSent ? '' : this.head(undefined);
+    // An empty chunk would read as the last one (size 0) and end the body early.
+    if (chunk === '') return head === '' || this.socket.write(head);
     return this.socket.write(`${head}${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
   }
 
