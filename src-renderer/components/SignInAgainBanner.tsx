@@ -1,6 +1,5 @@
-import { useState } from 'react';
 import type { Status } from '../../src-main/core/api/contract.ts';
-import { useApi } from '../api-context.tsx';
+import { useSignIn } from './use-sign-in.ts';
 
 /**
  * The org policy added servers whose tokens the current sign-in cannot get (the IdP issues tokens
@@ -8,24 +7,9 @@ import { useApi } from '../api-context.tsx';
  * says the new sign-in covers them.
  */
 export function SignInAgainBanner(props: { status: Status | undefined }) {
-  const api = useApi();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [authorizationUrl, setAuthorizationUrl] = useState<string | null>(null);
+  const { busy, error, authorizationUrl, signIn } = useSignIn();
   const needed = props.status?.signInNeeded;
   if (!needed) return null;
-
-  const signInAgain = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setAuthorizationUrl((await api.login()).authorizationUrl);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <div className="banners">
@@ -42,9 +26,9 @@ export function SignInAgainBanner(props: { status: Status | undefined }) {
               .
             </>
           )}
-          {error && <> {error}</>}
+          {error !== null && <> {error instanceof Error ? error.message : String(error)}</>}
         </span>
-        <button type="button" className="button button-small" onClick={() => void signInAgain()} disabled={busy}>
+        <button type="button" className="button button-small" onClick={() => void signIn()} disabled={busy}>
           {busy ? 'Opening…' : 'Sign in again'}
         </button>
       </div>

@@ -1,8 +1,7 @@
-import { useState } from 'react';
 import type { Status } from '../../src-main/core/api/contract.ts';
-import { useApi } from '../api-context.tsx';
 import { Badge, ErrorNote } from '../components/controls.tsx';
 import type { Tone } from '../components/controls.tsx';
+import { useSignIn } from '../components/use-sign-in.ts';
 import { formatAge } from '../format.ts';
 
 const POLICY: Record<Status['policy']['state'], { label: string; tone: Tone }> = {
@@ -12,35 +11,8 @@ const POLICY: Record<Status['policy']['state'], { label: string; tone: Tone }> =
 };
 
 export function AccountView(props: { status: Status | undefined; onOpenSettings(): void }) {
-  const api = useApi();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [authorizationUrl, setAuthorizationUrl] = useState<string | null>(null);
+  const { busy, error, authorizationUrl, signIn, signOut } = useSignIn();
   const status = props.status;
-
-  const signIn = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setAuthorizationUrl((await api.login()).authorizationUrl);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const signOut = async () => {
-    setBusy(true);
-    setError(null);
-    setAuthorizationUrl(null);
-    try {
-      await api.logout();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   if (!status) return null;
   const user = status.user;
