@@ -69,16 +69,15 @@ export class TokenGate {
 
   async check(token: string | undefined): Promise<string | undefined> {
     if (!token) return undefined;
-    const now = Date.now();
-    const hit = this.verified.get(token);
-    if (hit && hit.until > now) return hit.clientId;
+    const recent = this.recent(token);
+    if (recent) return recent;
     const result = await this.store.check(token);
     if (!result.ok) {
       this.verified.delete(token);
       return undefined;
     }
     if (this.verified.size > 1000) this.verified.clear();
-    this.verified.set(token, { clientId: result.clientId, until: now + this.ttlMs });
+    this.verified.set(token, { clientId: result.clientId, until: Date.now() + this.ttlMs });
     return result.clientId;
   }
 }
