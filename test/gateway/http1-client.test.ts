@@ -50,9 +50,9 @@ async function rawServer(
 
 async function text(client: Http1Client, headers: Record<string, string> = {}, body = '{}') {
   const response = await client.post('/mcp', headers, body);
-  let out = '';
-  await response.read((chunk) => (out += chunk));
-  return { status: response.statusCode, headers: response.headers, text: out };
+  const chunks: Buffer[] = [];
+  await response.read((chunk) => chunks.push(chunk));
+  return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
 }
 
 describe('the HTTP/1.1 client the upstream transport POSTs with', () => {

@@ -1,12 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSseParser, type SseEvent } from '../../src-main/core/upstream/sse-parser.ts';
+import { createSseParser } from '../../src-main/core/upstream/sse-parser.ts';
+
+type TextEvent = { event: string; data: string; id?: string; retry?: number };
 
 describe('the SSE parser the upstream transport reads with', () => {
-  function parse(...chunks: string[]): SseEvent[] {
-    const events: SseEvent[] = [];
-    const feed = createSseParser((e) => events.push(e));
-    for (const chunk of chunks) feed(chunk);
+  /** The events of a stream that arrives in these chunks (text chunks as UTF-8), data as text. */
+  function parse(...chunks: (string | Uint8Array)[]): TextEvent[] {
+    const events: TextEvent[] = [];
+    const feed = createSseParser((e) => events.push({ ...e, data: Buffer.concat(e.data).toString('utf8') }));
+    for (const chunk of chunks) feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     return events;
   }
 
@@ -15,6 +18,14 @@ describe('the SSE parser the upstream transport reads with', () => {
       { event: 'message', data: '{"a":1}' },
       { event: 'message', data: 'l1\nl2' },
     ]);
+  });
+
+  it('keeps a character whose UTF-8 bytes are cut between chunks whole, in data, id and event', () => {
+    const bytes = Buffer.from('id: é1\nevent: mes😀\ndata: {"t":"漢字"}\n\n');
+    const events = [...Array(bytes.length).keys()].map((cut) => parse(bytes.subarray(0, cut), bytes.subarray(cut)));
+    for (const e of events) expect(e).toEqual([{ event: 'mes😀', data: '{"t":"漢字"}', id: 'é1' }]);
+    // A plain Uint8Array (what fetch's body gives) is read as well.
+    expect(parse(new Uint8Array(bytes))).toEqual(events[0]);
   });
 
   it('reports a priming event (id and retry, empty data) so a stream can be resumed, and keeps id/retry sticky', () => {

@@ -1,4 +1,5 @@
 import type { JsonRpcMessage, JsonRpcResponse, RequestId } from './messages.ts';
+import { byteLength, includesByte, sliceBytes, splicePieces, type Pieces } from './pieces.ts';
 
 /**
  * Raw pass-through of responses. A tool result can be megabytes; parsing it is cheap in V8, but
@@ -6,17 +7,26 @@ import type { JsonRpcMessage, JsonRpcResponse, RequestId } from './messages.ts';
  * parse) was most of what a large result cost on the way through the gateway. So a response keeps
  * the text it arrived as, and going out only its top-level `id` is spliced in.
  *
+ * A large response from a server keeps its bytes instead of its text, and goes out as those bytes
+ * (raw-bytes.ts).
+ *
  * The text is tied to the parsed object (WeakMap) and is used only while that object's `id` is
  * the one spliced in. The gateway never mutates a response: what changes one (list filtering,
  * a gateway failure turned into a tool error) builds a new object, which has no text and is
- * serialised as usual.
+ * serialised as usual. Kept bytes are never written to either: a splice makes new pieces, as
+ * bytes already handed to a socket may not have gone out yet.
  */
-type RawText = {
-  text: string;
-  /** Where the top-level `id` value sits in `text`. */
+export type RawText = {
+  /** The JSON as text, or as UTF-8 bytes (a large response). */
+  text: string | Pieces;
+  /** Where the top-level `id` value sits in `text` (in bytes when `text` is bytes). */
   idStart: number;
   idEnd: number;
   id: RequestId;
+  /** Whether the kept text has a line break (it cannot be an SSE data line then). */
+  multiline: boolean;
+  /** The same message under another id, made without reading its members (a result parsed later: raw-bytes.ts). */
+  withId?: (id: RequestId) => JsonRpcResponse;
 };
 
 const rawTexts = new WeakMap<object, RawText>();
@@ -26,48 +36,76 @@ const rawTexts = new WeakMap<object, RawText>();
  * `method`) whose top-level `id` it can locate unambiguously. Throws like JSON.parse.
  */
 export function parseJsonRpcText(text: string): unknown {
+  return parseKeeping(text, text, text);
+}
+
+/** Parses `text`; a response remembers `kept`, whose id is located in `scan` (offsets alike). */
+export function parseKeeping(text: string, kept: string | Pieces, scan: string): unknown {
   const value: unknown = JSON.parse(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const message = value as Record<string, unknown>;
   if ('method' in message || !('result' in message || 'error' in message)) return value;
   const id = message.id;
   if (typeof id !== 'string' && typeof id !== 'number') return value;
-  const span = topLevelIdSpan(text);
-  if (span && sameId(text.slice(span[0], span[1]), id)) {
-    rawTexts.set(message, { text, idStart: span[0], idEnd: span[1], id });
+  const span = topLevelIdSpan(scan);
+  if (span && sameId(scan.slice(span[0], span[1]), id)) {
+    const multiline = typeof kept === 'string' ? /[\r\n]/.test(kept) : includesByte(kept, 10) || includesByte(kept, 13);
+    rawTexts.set(message, { text: kept, idStart: span[0], idEnd: span[1], id, multiline });
   }
   return value;
 }
 
+/** `message` goes out as `raw` (raw-bytes.ts). */
+export function keepRaw(message: JsonRpcResponse, raw: RawText): void {
+  rawTexts.set(message, raw);
+}
+
+/** `message` is serialised as usual from now on (what it kept turned out not to be valid JSON). */
+export function forgetRaw(message: JsonRpcResponse): void {
+  rawTexts.delete(message);
+}
+
 /** `response` under another id; keeps its text (with the new id spliced in when it goes out). */
 export function withResponseId(response: JsonRpcResponse, id: RequestId): JsonRpcResponse {
-  const copy = { ...response, id } as JsonRpcResponse;
   const raw = rawTexts.get(response);
-  if (raw && raw.id === response.id) rawTexts.set(copy, { ...raw, id });
+  const kept = raw !== undefined && raw.id === response.id;
+  const copy = kept && raw.withId ? raw.withId(id) : ({ ...response, id } as JsonRpcResponse);
+  if (kept) rawTexts.set(copy, { ...raw, id });
   return copy;
 }
 
 /**
- * The JSON text of `message`: the text it arrived as (id spliced) when there is one, else
+ * The JSON of `message`: the text or bytes it arrived as (id spliced) when there are some, else
  * JSON.stringify. `singleLine` (an SSE `data:` line) refuses a kept text that has line breaks.
  */
-export function serializeJsonRpc(message: JsonRpcMessage, options: { singleLine?: boolean } = {}): string {
+export function serializeJsonRpc(message: JsonRpcMessage, options: { singleLine?: boolean } = {}): string | Pieces {
   const raw = rawTexts.get(message);
   if (!raw || !('id' in message) || message.id !== raw.id) return JSON.stringify(message);
+  if (options.singleLine && raw.multiline) return JSON.stringify(message);
   const idText = JSON.stringify(raw.id);
-  let text = raw.text;
-  if (text.slice(raw.idStart, raw.idEnd) !== idText) {
-    text = `${text.slice(0, raw.idStart)}${idText}${text.slice(raw.idEnd)}`;
+  const { text, idStart, idEnd } = raw;
+  if (typeof text === 'string') {
+    if (text.slice(idStart, idEnd) === idText) return text;
+    const spliced = `${text.slice(0, idStart)}${idText}${text.slice(idEnd)}`;
     // Cached, so the audit's byte count and the write share one (flattened) string.
-    rawTexts.set(message, { text, idStart: raw.idStart, idEnd: raw.idStart + idText.length, id: raw.id });
+    rawTexts.set(message, { ...raw, text: spliced, idEnd: idStart + idText.length });
+    return spliced;
   }
-  if (options.singleLine && (text.includes('\n') || text.includes('\r'))) return JSON.stringify(message);
-  return text;
+  const idBytes = Buffer.from(idText);
+  if (sliceBytes(text, idStart, idEnd).equals(idBytes)) return text;
+  const spliced = splicePieces(text, idStart, idEnd, idBytes);
+  rawTexts.set(message, { ...raw, text: spliced, idEnd: idStart + idBytes.length });
+  return spliced;
 }
 
 /** Size of `message` on the wire as UTF-8 JSON. */
 export function jsonRpcByteLength(message: JsonRpcMessage | undefined): number {
-  return message === undefined ? 0 : Buffer.byteLength(serializeJsonRpc(message));
+  return message === undefined ? 0 : wireLength(serializeJsonRpc(message));
+}
+
+/** Bytes of what serializeJsonRpc gave. */
+export function wireLength(json: string | Pieces): number {
+  return typeof json === 'string' ? Buffer.byteLength(json) : byteLength(json);
 }
 
 function sameId(idText: string, id: string | number): boolean {

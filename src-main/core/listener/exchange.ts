@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Pieces } from '../jsonrpc/pieces.ts';
 
 /**
  * One HTTP request to an MCP endpoint, as the endpoint needs it: the same shape whether node:http
@@ -27,8 +28,9 @@ export interface Reply {
   readonly writableLength: number;
   writeHead(status: number, headers?: Record<string, string>): this;
   flushHeaders(): void;
-  write(chunk: string): boolean;
-  end(chunk?: string): this;
+  /** Text is written as UTF-8; bytes (a large response passed through, jsonrpc/pieces.ts) as they are. */
+  write(chunk: string | Pieces): boolean;
+  end(chunk?: string | Pieces): this;
   /** 'close': the reply ended or its connection went away. */
   on(event: 'close', listener: () => void): this;
 }

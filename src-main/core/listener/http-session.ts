@@ -1,5 +1,6 @@
 import type { Reply } from './exchange.ts';
 import { isResponse, type JsonRpcMessage, type RequestId } from '../jsonrpc/messages.ts';
+import type { Pieces } from '../jsonrpc/pieces.ts';
 import { serializeJsonRpc } from '../jsonrpc/raw-json.ts';
 import type { DownstreamChannel, DownstreamSession } from '../router/index.ts';
 
@@ -19,7 +20,7 @@ const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
  * deep overflows JSON.stringify) becomes an error for its request, so the call ends instead of
  * hanging; such a notification is dropped. Found by test/hardening/hostile-input.test.ts.
  */
-function serialize(message: JsonRpcMessage): string | undefined {
+function serialize(message: JsonRpcMessage): string | Pieces | undefined {
   try {
     // A response passed through keeps the upstream's text, id spliced (jsonrpc/raw-json.ts);
     // single-line, so the same text fits a JSON body and an SSE data line.
@@ -34,8 +35,11 @@ function serialize(message: JsonRpcMessage): string | undefined {
   }
 }
 
-function sseFrame(json: string): string {
-  return `event: message\ndata: ${json}\n\n`;
+const FRAME_START = Buffer.from('event: message\ndata: ');
+const FRAME_END = Buffer.from('\n\n');
+
+function sseFrame(json: string | Pieces): string | Pieces {
+  return typeof json === 'string' ? `event: message\ndata: ${json}\n\n` : [FRAME_START, ...json, FRAME_END];
 }
 
 /**

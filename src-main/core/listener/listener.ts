@@ -5,7 +5,7 @@ import type { LocalTokenStore } from '../tokens/index.ts';
 import type { EndpointRequest, Reply } from './exchange.ts';
 import { FastFront } from './fast-front.ts';
 import { McpEndpoint, sendJsonError, type EndpointLimits } from './mcp-endpoint.ts';
-import { fromIncomingMessage } from './node-request.ts';
+import { fromIncomingMessage, toReply } from './node-request.ts';
 import { bearerToken, hostProblem, originProblem, TokenGate } from './security.ts';
 import { KEEP_ALIVE_MS } from './socket-reply.ts';
 
@@ -58,7 +58,7 @@ export class Listener {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.endpoint = new McpEndpoint(options.router, limits);
     this.server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) =>
-      this.dispatch(fromIncomingMessage(req), res, { req, res }),
+      this.dispatch(fromIncomingMessage(req), toReply(res), { req, res }),
     );
     // Header and request timeouts keep a stalled local client from holding sockets forever.
     this.server.headersTimeout = 30_000;

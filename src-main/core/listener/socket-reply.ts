@@ -1,5 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Pieces } from '../jsonrpc/pieces.ts';
+import { wireLength } from '../jsonrpc/raw-json.ts';
 import type { Reply } from './exchange.ts';
 
 /** How long a kept-alive connection may sit idle between requests (node:http's was set to the same). */
@@ -63,33 +65,26 @@ export class SocketReply implements Reply {
     if (!this.headersSent && !this.finished) this.socket.write(this.head(undefined));
   }
 
-  write(chunk: string): boolean {
+  write(chunk: string | Pieces): boolean {
     if (this.finished || this.socket.destroyed) return false;
     const head = this.headersSent ? '' : this.head(undefined);
     // An empty chunk would read as the last one (size 0) and end the body early.
-    if (chunk === '') return head === '' || this.socket.write(head);
-    return this.socket.write(`${head}${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
+    const length = wireLength(chunk);
+    if (length === 0) return head === '' || this.socket.write(head);
+    return this.writeParts(`${head}${length.toString(16)}\r\n`, chunk, '\r\n');
   }
 
-  end(chunk?: string): this {
+  end(chunk?: string | Pieces): this {
     if (this.finished) return this;
     this.finished = true;
     if (!this.socket.destroyed) {
       if (!this.headersSent) {
         const body = chunk ?? '';
-        const head = this.head(Buffer.byteLength(body));
-        if (body.length < LARGE_BODY) {
-          this.socket.write(head + body);
-        } else {
-          // Joined, a large body would be copied once more into the joined string before encoding.
-          this.socket.cork();
-          this.socket.write(head);
-          this.socket.write(body);
-          this.socket.uncork();
-        }
+        this.writeParts(this.head(wireLength(body)), body, '');
+      } else if (chunk && wireLength(chunk) > 0) {
+        this.writeParts(`${wireLength(chunk).toString(16)}\r\n`, chunk, '\r\n0\r\n\r\n');
       } else {
-        const last = chunk ? `${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n` : '';
-        this.socket.write(`${last}0\r\n\r\n`);
+        this.socket.write('0\r\n\r\n');
       }
     }
     this.closed();
@@ -107,6 +102,22 @@ export class SocketReply implements Reply {
     const listeners = this.closeListeners;
     this.closeListeners = [];
     for (const listener of listeners) listener();
+  }
+
+  /**
+   * `before`, `body` and `after` in one write when the body is small text; else corked, so they still
+   * leave in one writev: joined, a large body would be copied once more (and pieces of bytes are
+   * written as they are, jsonrpc/pieces.ts).
+   */
+  private writeParts(before: string, body: string | Pieces, after: string): boolean {
+    if (typeof body === 'string' && body.length < LARGE_BODY) return this.socket.write(before + body + after);
+    this.socket.cork();
+    let flowing = this.socket.write(before);
+    if (typeof body === 'string') flowing = this.socket.write(body);
+    else for (const piece of body) flowing = this.socket.write(piece);
+    if (after !== '') flowing = this.socket.write(after);
+    this.socket.uncork();
+    return flowing;
   }
 
   /** The status line and headers; `length` undefined means a chunked body follows. */

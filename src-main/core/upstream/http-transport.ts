@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import type { JsonRpcMessage, RequestId } from '../jsonrpc/messages.ts';
-import { parseJsonRpcText } from '../jsonrpc/raw-json.ts';
+import { parseJsonRpcBytes } from '../jsonrpc/raw-bytes.ts';
 import { Http1Client, type PostResponse } from './http1-client.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { UpstreamTransport } from './transport.ts';
@@ -11,15 +11,13 @@ const MAX_RESUME_ATTEMPTS = 10;
 const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 /**
- * Feeds a node:http response to `onText` as UTF-8 text and resolves when it ended. Events, not
- * `for await`: the stream's async iterator costs a promise and its bookkeeping per chunk, on
- * every call.
+ * Feeds a node:http response to `onBytes` and resolves when it ended. Events, not `for await`:
+ * the stream's async iterator costs a promise and its bookkeeping per chunk, on every call.
  */
-function readIncoming(response: IncomingMessage, onText: (text: string) => void): Promise<void> {
+function readIncoming(response: IncomingMessage, onBytes: (bytes: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let ended = false;
-    response.setEncoding('utf8');
-    response.on('data', onText);
+    response.on('data', onBytes);
     response.once('end', () => {
       ended = true;
       resolve();
@@ -32,19 +30,17 @@ function readIncoming(response: IncomingMessage, onText: (text: string) => void)
   });
 }
 
-async function readText(response: PostResponse): Promise<string> {
-  let text = '';
-  await response.read((chunk) => {
-    text += chunk;
-  });
-  return text;
+async function readBytes(response: PostResponse): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  await response.read((chunk) => chunks.push(chunk));
+  return chunks;
 }
 
 function postResponseOf(response: IncomingMessage): PostResponse {
   return {
     statusCode: response.statusCode ?? 0,
     headers: response.headers as Record<string, string | undefined>,
-    read: (onText) => readIncoming(response, onText),
+    read: (onBytes) => readIncoming(response, onBytes),
     discard: () => response.resume(),
   };
 }
@@ -154,7 +150,10 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       return;
     }
     if (status < 200 || status >= 300) {
-      const text = await readText(response).catch(() => '');
+      const text = await readBytes(response).then(
+        (bytes) => Buffer.concat(bytes).toString('utf8'),
+        () => '',
+      );
       if (status === 404 && this.sessionId) {
         // The server forgot our session (restart): treat as a closed connection so it is re-established.
         this.handleClose();
@@ -165,7 +164,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     if (type.includes('text/event-stream')) {
       void this.readSse(response, requestId);
     } else if (type.includes('application/json')) {
-      const body = parseJsonRpcText(await readText(response)) as JsonRpcMessage | JsonRpcMessage[];
+      const body = parseJsonRpcBytes(await readBytes(response)) as JsonRpcMessage | JsonRpcMessage[];
       for (const m of Array.isArray(body) ? body : [body]) this.onmessage?.(m, requestId);
     } else {
       response.discard();
@@ -189,12 +188,13 @@ export class StreamableHttpUpstream implements UpstreamTransport {
     const parse = createSseParser((event) => {
       if (event.id !== undefined) lastEventId = event.id;
       if (event.retry !== undefined) retryMs = event.retry;
-      if (event.event !== 'message' || event.data === '') return;
+      if (event.event !== 'message' || event.data.every((piece) => piece.length === 0)) return;
       let message: JsonRpcMessage;
       try {
-        message = parseJsonRpcText(event.data) as JsonRpcMessage;
+        message = parseJsonRpcBytes(event.data) as JsonRpcMessage;
       } catch (cause) {
-        this.onerror?.(new Error(`the server sent an event that is not JSON: ${event.data.slice(0, 200)}`, { cause }));
+        const start = Buffer.concat(event.data).toString('utf8', 0, 200);
+        this.onerror?.(new Error(`the server sent an event that is not JSON: ${start}`, { cause }));
         return;
       }
       this.onmessage?.(message, relatedTo);
@@ -203,8 +203,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       if ('read' in body) {
         await body.read(parse);
       } else {
-        const decoder = new TextDecoder();
-        for await (const chunk of body) parse(decoder.decode(chunk, { stream: true }));
+        for await (const chunk of body) parse(chunk);
       }
     } catch (error) {
       if (!this.closed) this.onerror?.(error as Error);

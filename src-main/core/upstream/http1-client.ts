@@ -1,13 +1,15 @@
 import net from 'node:net';
-import { StringDecoder } from 'node:string_decoder';
 
 /** A response whose head has arrived; its body is read (or discarded) by the caller. */
 export type PostResponse = {
   statusCode: number;
   /** Lower-case names; repeated headers joined with ', '. */
   headers: Record<string, string | undefined>;
-  /** Feeds the body to `onText` as UTF-8 text as it arrives; resolves at its end, rejects if the connection is cut. */
-  read(onText: (text: string) => void): Promise<void>;
+  /**
+   * Feeds the body to `onBytes` as it arrives; resolves at its end, rejects if the connection is cut.
+   * Bytes, not text: a large answer is forwarded as it came (jsonrpc/raw-json.ts).
+   */
+  read(onBytes: (bytes: Buffer) => void): Promise<void>;
   /** The body is not wanted (it is still drained, so the connection can be reused). */
   discard(): void;
 };
@@ -25,37 +27,31 @@ class Http1Error extends Error {
  * promise; the caller reads after an await).
  */
 class Body {
-  private readonly decoder = new StringDecoder('utf8');
-  private queued: string[] = [];
-  private onText: ((text: string) => void) | undefined;
+  private queued: Buffer[] = [];
+  private onBytes: ((bytes: Buffer) => void) | undefined;
   private settle: { resolve(): void; reject(error: Error): void } | undefined;
   private outcome: 'open' | 'ended' | Error = 'open';
 
   push(bytes: Buffer): void {
-    this.deliver(this.decoder.write(bytes));
-  }
-
-  private deliver(text: string): void {
-    if (text === '') return;
-    if (this.onText) this.onText(text);
-    else this.queued.push(text);
+    if (bytes.length === 0) return;
+    if (this.onBytes) this.onBytes(bytes);
+    else this.queued.push(bytes);
   }
 
   end(error?: Error): void {
     if (this.outcome !== 'open') return;
-    if (!error) this.deliver(this.decoder.end());
     this.outcome = error ?? 'ended';
     if (!this.settle) return;
     if (error) this.settle.reject(error);
     else this.settle.resolve();
   }
 
-  read(onText: (text: string) => void): Promise<void> {
-    for (const text of this.queued) onText(text);
+  read(onBytes: (bytes: Buffer) => void): Promise<void> {
+    for (const bytes of this.queued) onBytes(bytes);
     this.queued = [];
     if (this.outcome === 'ended') return Promise.resolve();
     if (this.outcome instanceof Error) return Promise.reject(this.outcome);
-    this.onText = onText;
+    this.onBytes = onBytes;
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -230,7 +226,7 @@ class Connection {
     exchange.resolve({
       statusCode,
       headers,
-      read: (onText) => body.read(onText),
+      read: (onBytes) => body.read(onBytes),
       discard: () => body.discard(),
     });
     if (this.state === 'length' && this.remaining === 0) this.finish();

@@ -1,20 +1,38 @@
-/** One Server-Sent Event as the MCP transports use it. */
-export type SseEvent = { event: string; data: string; id?: string; retry?: number };
+import { byteLength, dropHead, joinPieces, sliceBytes, type Pieces } from '../jsonrpc/pieces.ts';
 
 /**
- * Incremental SSE parser (the WHATWG event-stream format, the parts MCP uses): feed it text
- * chunks as they arrive; it calls `onEvent` for every complete event (id and retry are sticky,
- * as the format says). Comments are ignored.
- *
- * Linear in the input: only each new chunk is searched for line ends, and a line that spans
- * chunks is joined once, when its end arrives (a large event comes in many chunks; re-scanning
- * and re-concatenating a buffer per chunk made it quadratic). CR and CRLF line ends are turned
- * into LF as chunks arrive, so the scan looks for one character.
+ * One Server-Sent Event as the MCP transports use it. `data` stays bytes, in the pieces it
+ * arrived in: a large tool result is forwarded as it came, never copied, decoded and encoded
+ * again (jsonrpc/raw-bytes.ts, jsonrpc/pieces.ts).
  */
-export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: string) => void {
-  let partial: string[] = []; // the start of a line whose end has not arrived, in pieces
+export type SseEvent = { event: string; data: Pieces; id?: string; retry?: number };
+
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const SPACE = 32;
+const NEWLINE = Buffer.from('\n');
+/** The longest field MCP uses ("event", "retry") and its colon and space. */
+const FIELD_HEAD_BYTES = 7;
+
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
+ * Incremental SSE parser (the WHATWG event-stream format, the parts MCP uses) over bytes: feed it
+ * chunks as they arrive; it calls `onEvent` for every complete event (id and retry are sticky,
+ * as the format says). Comments are ignored. Bytes, not text: a multi-byte character cut between
+ * chunks is whole again by the time anything decodes it.
+ *
+ * Linear in the input and copy-free: each chunk is searched once for line ends (LF, CR or CRLF;
+ * Python servers end lines with CRLF), and a line that spans chunks is kept as its pieces.
+ */
+export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: Uint8Array) => void {
+  let partial: Buffer[] = []; // the start of a line whose end has not arrived, in pieces
   let dropLeadingLf = false; // the last chunk ended with CR: a LF right after belongs to it
-  let data: string[] = [];
+  let data: Buffer[] = [];
+  let hasData = false;
   let event = '';
   let id: string | undefined;
   let retry: number | undefined;
@@ -22,55 +40,83 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
 
   const dispatch = () => {
     // An event with only an id (and retry) still matters: it is a point to resume from.
-    if (data.length > 0 || resumable) {
+    if (hasData || resumable) {
       const extra = { ...(id !== undefined && { id }), ...(retry !== undefined && { retry }) };
-      onEvent({ event: event || 'message', data: data.length === 1 ? data[0]! : data.join('\n'), ...extra });
+      onEvent({ event: event || 'message', data, ...extra });
     }
     data = [];
+    hasData = false;
     event = '';
     resumable = false;
   };
 
-  const line = (text: string) => {
-    if (text === '') return dispatch();
-    if (text.charCodeAt(0) === 58 /* ':' */) return;
-    const colon = text.indexOf(':');
-    const field = colon === -1 ? text : text.slice(0, colon);
-    let value = colon === -1 ? '' : text.slice(colon + 1);
-    if (value.charCodeAt(0) === 32 /* ' ' */) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
+  const line = (pieces: Buffer[]) => {
+    const length = byteLength(pieces);
+    if (length === 0) return dispatch();
+    const head = sliceBytes(pieces, 0, Math.min(length, FIELD_HEAD_BYTES));
+    if (head[0] === COLON) return;
+    const colon = head.indexOf(COLON);
+    // No MCP field is longer than "event" and "retry"; unknown fields are ignored.
+    if (colon === -1 ? length > FIELD_HEAD_BYTES - 2 : colon > FIELD_HEAD_BYTES - 2) return;
+    const fieldEnd = colon === -1 ? length : colon;
+    const valueStart = colon === -1 ? length : head[colon + 1] === SPACE ? colon + 2 : colon + 1;
+    const field = head.toString('latin1', 0, fieldEnd);
+    if (field === 'data') {
+      if (hasData) data.push(NEWLINE);
+      for (const piece of dropHead(pieces, valueStart)) data.push(piece);
+      hasData = true;
+      return;
+    }
+    const value = () => joinPieces(dropHead(pieces, valueStart)).toString('utf8');
+    if (field === 'event') event = value();
     else if (field === 'id') {
-      id = value;
+      id = value();
       resumable = true;
-    } else if (field === 'retry' && /^\d+$/.test(value)) {
-      retry = Number(value);
-      resumable = true;
+    } else if (field === 'retry') {
+      const text = value();
+      if (/^\d+$/.test(text)) {
+        retry = Number(text);
+        resumable = true;
+      }
     }
   };
 
   return (input) => {
-    let chunk = input;
+    let chunk = asBuffer(input);
     if (dropLeadingLf && chunk.length > 0) {
-      if (chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
+      if (chunk[0] === LF) chunk = chunk.subarray(1);
       dropLeadingLf = false;
     }
-    if (chunk.includes('\r')) {
-      dropLeadingLf = chunk.endsWith('\r');
-      chunk = chunk.replace(/\r\n?/g, '\n');
-    }
+    // The next LF and CR at or after `start`, each searched for again only once passed.
+    let nextLf = chunk.indexOf(LF);
+    let nextCr = chunk.indexOf(CR);
     let start = 0;
-    let end: number;
-    while ((end = chunk.indexOf('\n', start)) !== -1) {
-      let text = chunk.slice(start, end);
-      if (partial.length > 0) {
-        partial.push(text);
-        text = partial.join('');
-        partial = [];
+    for (;;) {
+      if (nextLf !== -1 && nextLf < start) nextLf = chunk.indexOf(LF, start);
+      if (nextCr !== -1 && nextCr < start) nextCr = chunk.indexOf(CR, start);
+      let end: number;
+      let next: number;
+      if (nextCr !== -1 && (nextLf === -1 || nextCr < nextLf)) {
+        end = nextCr;
+        next = nextCr + 1;
+        if (next === chunk.length) dropLeadingLf = true;
+        else if (chunk[next] === LF) next++;
+      } else if (nextLf !== -1) {
+        end = nextLf;
+        next = nextLf + 1;
+      } else {
+        break;
       }
-      line(text);
-      start = end + 1;
+      const last = chunk.subarray(start, end);
+      if (partial.length > 0) {
+        partial.push(last);
+        line(partial);
+        partial = [];
+      } else {
+        line([last]);
+      }
+      start = next;
     }
-    if (start < chunk.length) partial.push(start === 0 ? chunk : chunk.slice(start));
+    if (start < chunk.length) partial.push(start === 0 ? chunk : chunk.subarray(start));
   };
 }
