@@ -54,6 +54,45 @@ describe('audit store', () => {
     expect(await log.verify()).toMatchObject({ ok: true, records: 50, lastHash: appended.at(-1)!.hash });
   });
 
+  it('appendSoon holds at most one record, writes it within moments, and every read sees it', async () => {
+    const dir = await newDir();
+    const log = await open(dir);
+    const file = path.join(dir, 'audit-00000001.jsonl');
+    const lines = () =>
+      fsSync.existsSync(file) ? fsSync.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+    let built = 0;
+    const soon = (i: number) =>
+      log.appendSoon(() => {
+        built++;
+        return simpleCall(i);
+      });
+
+    soon(0);
+    expect([built, lines()]).toEqual([0, 0]); // nothing done yet: the caller answers first
+    soon(1); // a second one writes the first: never more than one pending
+    expect([built, lines()]).toEqual([1, 1]);
+    log.append(simpleCall(2)); // a plain append writes it too, in order
+    expect(lines()).toBe(3);
+    soon(3);
+    expect(log.metrics().hour.total.calls).toBe(4); // reads write it first: metrics, status, queries
+    soon(4);
+    expect(log.status().records).toBe(5);
+    soon(5);
+    expect((await log.query({})).records).toHaveLength(6);
+    soon(6);
+    log.writePending(); // what the gateway calls while it waits on a server
+    expect(lines()).toBe(7);
+    soon(7);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // or it goes by itself, moments later
+    expect(lines()).toBe(8);
+    const records = await all(log);
+    expect(records.map((r) => r.params)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => simpleCall(i).params));
+    expect(await log.verify()).toMatchObject({ ok: true, records: 8 });
+    soon(8); // and close writes it
+    await log.close();
+    expect(lines()).toBe(9);
+  });
+
   it('continues the chain after a reopen, from the index written at close', async () => {
     const dir = await newDir();
     const first = await openAuditLog({ dir });

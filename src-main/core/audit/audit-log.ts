@@ -99,6 +99,9 @@ function resolveLimits(options: AuditLogOptions): StoreLimits {
   };
 }
 
+/** The longest appendSoon holds a record when nothing else writes it first. */
+const PENDING_MS = 2;
+
 /**
  * The audit log: `append` is synchronous and cheap (redact, hash, one write(2) into the page cache);
  * fsync and sealing full segments run in the background; queries, live subscription, verification,
@@ -125,6 +128,9 @@ export class AuditLog {
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<unknown> | undefined;
   private closing: Promise<void> | undefined;
+  /** Records appendSoon holds (at most one), made before any other append or read. */
+  private pending: (() => AuditRecordInput)[] = [];
+  private pendingTimer: NodeJS.Timeout | undefined;
 
   constructor(store: SegmentStore, options: AuditLogOptions, now: () => number, rules: RedactionRules) {
     this.store = store;
@@ -154,6 +160,7 @@ export class AuditLog {
    * programming error (closed log, unknown outcome), never for I/O.
    */
   append(input: AuditRecordInput): AuditRecord {
+    this.writePending(); // the chain keeps the order the calls were answered in
     if (this.readOnly)
       throw new AuditError(
         'AUDIT_READ_ONLY',
@@ -205,6 +212,36 @@ export class AuditLog {
       record.latency.totalMs,
     );
     return record;
+  }
+
+  /**
+   * Records a call a moment later: `input` is built (a large result parsed for its summary) and the
+   * record masked, hashed and written when the caller next waits anyway (writePending), at the
+   * next append, or PENDING_MS later, whichever comes first. At most one record is ever pending
+   * (another appendSoon writes the one before), so a kill -9 loses at most that one; every read
+   * of the log (query, export, verify, metrics, status, flush, close) writes it first. Errors
+   * while building or writing are the log's to report (status), never the caller's.
+   */
+  appendSoon(input: () => AuditRecordInput): void {
+    this.writePending();
+    this.pending.push(input);
+    this.pendingTimer ??= setTimeout(() => this.writePending(), PENDING_MS).unref();
+  }
+
+  /** Writes the record appendSoon holds, if any. */
+  writePending(): void {
+    if (this.pending.length === 0) return;
+    clearTimeout(this.pendingTimer);
+    this.pendingTimer = undefined;
+    const pending = this.pending;
+    this.pending = [];
+    for (const input of pending) {
+      try {
+        this.append(input());
+      } catch {
+        // A closed log or a failing disk: the log's status says so; the call was answered already.
+      }
+    }
   }
 
   /**
@@ -291,6 +328,7 @@ export class AuditLog {
   }
 
   metrics(): AuditMetrics {
+    this.writePending();
     return this.rollingMetrics.snapshot(this.now());
   }
 
@@ -300,6 +338,7 @@ export class AuditLog {
   }
 
   status(): AuditLogStatus {
+    this.writePending();
     const status: AuditLogStatus = {
       dir: this.dir,
       readOnly: this.readOnly,
@@ -324,10 +363,12 @@ export class AuditLog {
 
   /** Waits until everything appended so far is on disk and fsynced. */
   async flush(): Promise<void> {
+    this.writePending();
     if (!this.readOnly) await this.store.flush({ sync: true });
   }
 
   close(): Promise<void> {
+    this.writePending();
     this.closing ??= (async () => {
       clearInterval(this.pollTimer);
       this.pollTimer = undefined;
@@ -345,6 +386,7 @@ export class AuditLog {
 
   /** Writer: what is queued reaches the file. Reader: what the writer added since is indexed. */
   private async catchUp(): Promise<void> {
+    this.writePending();
     if (this.readOnly) await this.store.refresh();
     else await this.store.flush();
   }

@@ -24,24 +24,30 @@ import type { SecretStore } from '../secrets/index.ts';
  * microseconds; fsync stays on its timer): a call whose answer the client saw has its record even
  * if the gateway is killed right after (test/audit-gateway/crash.test.ts).
  */
-export function auditRequests(audit: AuditLog, org: OrgMode | undefined): (done: RequestDone) => void {
-  return (done) => {
+export function auditRequests(
+  audit: AuditLog,
+  org: OrgMode | undefined,
+): (done: RequestDone, beforeAnswer: boolean) => void {
+  return (done, beforeAnswer) => {
+    // Who and under which policy, as of the answer; the rest (the result's summary: a large one is
+    // parsed for it) can wait for a moment the gateway is idle, unless the answer waits for it.
+    const who = { user: org?.currentUser(), policyVersion: org?.currentPolicy()?.policyVersion };
     try {
-      audit.append(toRecord(done, org));
+      if (beforeAnswer) audit.append(toRecord(done, who));
+      else audit.appendSoon(() => toRecord(done, who));
     } catch {
       // A full disk or closed log must not break the gateway; the log reports its own state.
     }
   };
 }
 
-function toRecord(done: RequestDone, org: OrgMode | undefined): AuditRecordInput {
+type Who = { user: ReturnType<OrgMode['currentUser']> | undefined; policyVersion: string | undefined };
+
+function toRecord(done: RequestDone, { user, policyVersion }: Who): AuditRecordInput {
   const response = done.response;
   const result = response && 'result' in response ? response.result : undefined;
   const error = done.error ?? done.denyReason;
-  const user = org?.currentUser();
   const client = done.session.clientInfo;
-  // Not org.status(): that also works out who must sign in again, too much for every call.
-  const policyVersion = org?.currentPolicy()?.policyVersion;
   return {
     startedAt: done.startedAt,
     endedAt: done.startedAt + done.totalMs,

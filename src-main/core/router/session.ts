@@ -235,8 +235,10 @@ export class DownstreamSession {
         : this.router.access.server(server, this.who);
     // What the audit log and the window learn, in the turn the answer goes out: before it when the
     // record must exist before the client can see the answer (strict audit, or an org that requires
-    // it), else right after it, so that building and writing the record is not on the answer's path.
-    // Either way the record's write(2) is done before anything else runs (test/audit-gateway/crash.test.ts).
+    // it), else right after it, where the audit only notes it and builds and writes the record
+    // while the gateway next waits on a server (AuditLog.appendSoon, Router.waitingOnServer).
+    // Either way what was put off before is done before this answer goes out, so at most one
+    // answered call is ever unrecorded (test/audit-gateway/crash.test.ts).
     const answer = (
       response: JsonRpcResponse | undefined,
       outcome: Omit<
@@ -246,17 +248,21 @@ export class DownstreamSession {
     ) => {
       const before = this.router.recordBeforeAnswer();
       const done = () =>
-        this.router.requestDone({
-          session: this,
-          server,
-          method: request.method,
-          name,
-          params: request.params,
-          startedAt,
-          totalMs: performance.now() - started,
-          response,
-          ...outcome,
-        });
+        this.router.requestDone(
+          {
+            session: this,
+            server,
+            method: request.method,
+            name,
+            params: request.params,
+            startedAt,
+            totalMs: performance.now() - started,
+            response,
+            ...outcome,
+          },
+          before,
+        );
+      this.router.beforeAnswer();
       if (before) done();
       try {
         if (response) this.send(response);
@@ -280,7 +286,9 @@ export class DownstreamSession {
       onNotification: (notification) => this.send(notification, request.id),
     };
     this.inFlight.set(request.id, { server, startedAt });
-    const result = await entry.connection.forward(upstreamRequest, { context });
+    const forwarded = entry.connection.forward(upstreamRequest, { context });
+    this.router.waitingOnServer();
+    const result = await forwarded;
     this.inFlight.delete(request.id);
     let response = result.response;
     const error = response && 'error' in response ? response.error.message : undefined;
