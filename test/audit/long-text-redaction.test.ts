@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditLog } from '../../src-main/core/audit/index.ts';
 import { openAuditLog, redact } from '../../src-main/core/audit/index.ts';
+import { compileRedactionRules, maskAndTruncate, maskText } from '../../src-main/core/audit/redaction.ts';
 import { API_KEY, echoCallWithSecrets, JWT, tempDir } from './support.ts';
 
 // Long texts are masked only up to the cut plus a margin (the secret patterns over a whole 100 KB
@@ -46,6 +48,36 @@ describe('redaction of texts longer than what the record keeps', () => {
     const record = log.append(echoCallWithSecrets({ result: { content: [{ type: 'text', text }] } }));
     expect(record.result!.content![0]!.text).toMatch(/^config:\n\[REDACTED:private-key\]/);
     expect(record.result!.content![0]!.text).not.toContain('MIIE');
+  });
+
+  it('keeps of a long text what masking all of it would keep, wherever a secret stands', () => {
+    const rules = compileRedactionRules({});
+    const secrets = [
+      JWT,
+      API_KEY,
+      `Bearer ${API_KEY}`,
+      'https://bob:hunter2@db.example',
+      '?token=abc123',
+      'password: hunter2',
+      `-----BEGIN RSA PRIVATE KEY-----\n${'MIIE'.repeat(50)}\n-----END RSA PRIVATE KEY-----`,
+    ];
+    const kept = (text: string) => text.slice(0, text.indexOf('…'));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 3900, max: 4200 }), fc.nat(20_000)),
+        fc.constantFrom(...secrets),
+        fc.constantFrom('x', 'lorem ipsum ', '{"a":1}\n'),
+        (at, secret, filler) => {
+          const base = filler.repeat(Math.ceil(30_000 / filler.length)).slice(0, 30_000);
+          const text = `${base.slice(0, at)} ${secret} ${base.slice(at)}`;
+          const out = maskAndTruncate(text, rules, 4096);
+          expect(out.truncated).toBe(true);
+          expect(kept(out.text)).toBe(kept(`${maskText(text, rules).slice(0, 4096)}…`));
+          if (at > 4096 + 300) expect(out.text).toBe(`${text.slice(0, 4096)}…[${text.length - 4096} more characters]`);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('masks a long argument string the same way at its 64 KB cut', () => {

@@ -239,6 +239,13 @@ export function truncate(text: string, max: number): { text: string; truncated: 
 const MASK_MARGIN_CHARS = 4096;
 
 /**
+ * How far into a match of SECRET_VALUE_PATTERNS the MAYBE_SECRET keyword it needs can lie: at its
+ * start for most, after a URL's scheme or a private key header's key type for two. A text with no
+ * keyword up to the cut plus this has no match starting before the cut.
+ */
+const KEYWORD_REACH_CHARS = 256;
+
+/**
  * maskText then truncate, masking only what can be kept (plus a margin): a 100 KB tool result
  * is cut to a few KB anyway, and the secret patterns over all of it cost a millisecond per call.
  */
@@ -248,6 +255,11 @@ export function maskAndTruncate(
   max: number,
 ): { text: string; truncated: boolean } {
   if (text.length <= max + MASK_MARGIN_CHARS) return truncate(maskText(text, rules), max);
+  // No keyword a secret pattern starts with in the kept part (nor just past it): no match starts
+  // before the cut, so nothing kept changes. Checking the margin too cost ~50 µs a large result.
+  if (rules.patterns.length === 0 && !MAYBE_SECRET.test(text.slice(0, max + KEYWORD_REACH_CHARS))) {
+    return truncate(text, max);
+  }
   const masked = maskText(text.slice(0, max + MASK_MARGIN_CHARS), rules);
   // Masks shortened the part below the cut: what is kept reaches further into the text.
   if (masked.length <= max) return truncate(maskText(text, rules), max);
