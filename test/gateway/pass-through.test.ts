@@ -15,6 +15,7 @@ import {
   textOf,
   type RunningGateway,
 } from '../support/gateway-harness.ts';
+import { rawRequest } from '../support/raw-http.ts';
 
 /** A client that can answer everything a server may ask: sampling, elicitation, roots. */
 function fullClient(client: Client): void {
@@ -76,6 +77,49 @@ describe.each([
       temperature: expect.any(Number),
       conditions: expect.any(String),
     });
+  });
+
+  it('passes a 100 KB result through unchanged, on both endpoints and when node:http reads the request', async () => {
+    const message = `é漢😀 ${'x'.repeat(100)}`.repeat(1000); // non-ASCII, ~110 KB as UTF-8
+    expect(textOf(await direct.callTool({ name: 'echo', arguments: { message } }))).toBe(`Echo: ${message}`);
+    expect(textOf(await aggregated.callTool({ name: 'everything__echo', arguments: { message } }))).toBe(
+      `Echo: ${message}`,
+    );
+    // A chunked POST is left to node:http (listener/fast-front.ts); its answer is the same.
+    const headers = {
+      authorization: `Bearer ${gw.token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const init = await rawRequest(gw.gateway.port, {
+      path: '/servers/everything/mcp',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
+    });
+    const call = await rawRequest(gw.gateway.port, {
+      path: '/servers/everything/mcp',
+      headers: { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'transfer-encoding': 'chunked' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'raw-2',
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { message } },
+      }),
+    });
+    expect(call.status).toBe(200);
+    expect(JSON.parse(call.body)).toEqual({
+      jsonrpc: '2.0',
+      id: 'raw-2',
+      result: { content: [{ type: 'text', text: `Echo: ${message}` }] },
+    });
+    // The audit record has the result's summary (parsed after the answer went out).
+    const [record] = (await gw.gateway.audit.query({ server: 'everything', tool: 'echo', limit: 1 })).records;
+    expect(record!.result!.content![0]).toMatchObject({ type: 'text', size: message.length + 6, truncated: true });
   });
 
   it('delivers progress notifications before the result', async () => {
