@@ -225,14 +225,19 @@ export class AuditLog {
   appendSoon(input: () => AuditRecordInput): void {
     this.writePending();
     this.pending.push(input);
-    this.pendingTimer ??= setTimeout(() => this.writePending(), PENDING_MS).unref();
+    // One timer, re-armed per record (cheaper than a new one per call); firing with nothing pending does nothing.
+    if (this.pendingTimer) this.pendingTimer.refresh();
+    else this.pendingTimer = setTimeout(() => this.writePending(), PENDING_MS).unref();
+  }
+
+  /** Whether appendSoon holds a record. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
   }
 
   /** Writes the record appendSoon holds, if any. */
   writePending(): void {
     if (this.pending.length === 0) return;
-    clearTimeout(this.pendingTimer);
-    this.pendingTimer = undefined;
     const pending = this.pending;
     this.pending = [];
     for (const input of pending) {
@@ -369,6 +374,7 @@ export class AuditLog {
 
   close(): Promise<void> {
     this.writePending();
+    clearTimeout(this.pendingTimer);
     this.closing ??= (async () => {
       clearInterval(this.pollTimer);
       this.pollTimer = undefined;

@@ -210,6 +210,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       deps.onRequestDone?.(done);
     },
     flushDeferred: () => audit.writePending(),
+    hasDeferred: () => audit.hasPending,
   });
   late.router = router;
   // Read per request by the listener, so the window's routes can be added once the API exists.

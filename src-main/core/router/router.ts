@@ -32,6 +32,7 @@ export class Router {
   /** Read per request: an org policy can switch it (auditRequired). */
   readonly recordBeforeAnswer: () => boolean;
   private readonly flushDeferred: () => void;
+  private readonly hasDeferred: () => boolean;
   private flushScheduled = false;
 
   constructor(options: {
@@ -47,6 +48,8 @@ export class Router {
      * gateway waits on a server and before every answer (see waitingOnServer).
      */
     flushDeferred?: () => void;
+    /** Whether there is deferred work (so an idle moment is not scheduled for nothing). */
+    hasDeferred?: () => boolean;
   }) {
     this.pool = options.pool;
     this.version = options.version;
@@ -54,6 +57,7 @@ export class Router {
     this.onRequestDone = options.onRequestDone ?? (() => {});
     this.recordBeforeAnswer = options.recordBeforeAnswer ?? (() => true);
     this.flushDeferred = options.flushDeferred ?? (() => {});
+    this.hasDeferred = options.hasDeferred ?? (() => true);
     this.aggregate = new Aggregate(this);
   }
 
@@ -90,7 +94,7 @@ export class Router {
    * of a 100 KB result takes ~0.5 ms; right after its answer it held up a client's next call.
    */
   waitingOnServer(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || !this.hasDeferred()) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
