@@ -19,10 +19,12 @@ import type { RequestDone } from '../router/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
 
 /**
- * Turns what the router reports into audit records. The router reports just before the response
- * goes out, and `append` returns once the line is in the file (one write(2) into the page cache,
- * microseconds; fsync stays on its timer): a call whose answer the client saw has its record even
- * if the gateway is killed right after (test/audit-gateway/crash.test.ts).
+ * Turns what the router reports into audit records. Reported before the answer (strict audit, an
+ * org's auditRequired), the record is in the file when `append` returns (one write(2) into the page
+ * cache; fsync stays on its timer), so a call whose answer the client saw has its record even if
+ * the gateway is killed right after. Reported after it (default), the record waits for a moment the
+ * gateway is idle (AuditLog.appendSoon): at most one answered call is unrecorded at any time
+ * (test/audit-gateway/crash.test.ts).
  */
 export function auditRequests(
   audit: AuditLog,

@@ -57,7 +57,8 @@ export class Router {
     this.onRequestDone = options.onRequestDone ?? (() => {});
     this.recordBeforeAnswer = options.recordBeforeAnswer ?? (() => true);
     this.flushDeferred = options.flushDeferred ?? (() => {});
-    this.hasDeferred = options.hasDeferred ?? (() => true);
+    const deferring = options.flushDeferred !== undefined;
+    this.hasDeferred = options.hasDeferred ?? (() => deferring);
     this.aggregate = new Aggregate(this);
   }
 

@@ -7,7 +7,7 @@ export type PostResponse = {
   headers: Record<string, string | undefined>;
   /**
    * Feeds the body to `onBytes` as it arrives; resolves at its end, rejects if the connection is cut.
-   * Bytes, not text: a large answer is forwarded as it came (jsonrpc/raw-json.ts).
+   * Bytes, not text: a large answer is forwarded as it came (jsonrpc/raw-bytes.ts).
    */
   read(onBytes: (bytes: Buffer) => void): Promise<void>;
   /** The body is not wanted (it is still drained, so the connection can be reused). */
