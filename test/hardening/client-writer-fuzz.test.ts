@@ -65,6 +65,10 @@ function withoutOurEntry(root: Record<string, unknown>, target: Target, had: boo
     delete (container as Record<string, unknown>)[ENTRY];
     if (!had && Object.keys(container).length === 0) delete copy[key];
   }
+  // A key with no value (YAML `mcpServers:`, JSON null) is an empty container the writer fills:
+  // without our entry, empty and null are the same thing.
+  const left = copy[key];
+  if (had && left !== null && typeof left === 'object' && Object.keys(left).length === 0) copy[key] = null;
   return copy;
 }
 
