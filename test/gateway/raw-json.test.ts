@@ -152,7 +152,11 @@ describe('raw pass-through of responses (only the top-level id is rewritten)', (
           expect(Array.isArray(out)).toBe(true);
           expect(asText(out)).toBe(text.replace(`"id":${upstreamId}`, `"id":${JSON.stringify(clientId)}`));
           const response = withResponseId(parseJsonRpcBytes(piecesOf(text, cuts)) as JsonRpcResponse, clientId);
-          expect(JSON.parse(JSON.stringify(response))).toEqual({ jsonrpc: '2.0', id: clientId, result });
+          expect(JSON.parse(JSON.stringify(response))).toEqual({
+            jsonrpc: '2.0',
+            id: clientId,
+            result: JSON.parse(JSON.stringify(result)),
+          });
         },
       ),
       { numRuns: 300 },
