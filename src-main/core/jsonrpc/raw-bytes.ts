@@ -38,22 +38,26 @@ function decode(pieces: Pieces): string {
   return pieces.every((piece) => isAscii(piece)) ? latin1(pieces) : joinPieces(pieces).toString('utf8');
 }
 
-/** parseJsonRpcText (raw-json.ts) for UTF-8 bytes. Throws like JSON.parse. */
-export function parseJsonRpcBytes(pieces: Pieces): unknown {
+/**
+ * parseJsonRpcText (raw-json.ts) for UTF-8 bytes. Throws like JSON.parse. `lineFree`: the bytes
+ * are known to hold no CR or LF (one SSE data line), so a large answer is not searched for them.
+ */
+export function parseJsonRpcBytes(pieces: Pieces, lineFree = false): unknown {
   const length = byteLength(pieces);
   if (length < KEEP_BYTES_FROM) {
     const text = decode(pieces);
     return parseKeeping(text, text, text);
   }
-  const deferred = deferredResult(pieces, length);
+  const multiline = lineFree ? false : includesByte(pieces, LF) || includesByte(pieces, CR);
+  const deferred = multiline ? undefined : deferredResult(pieces, length);
   if (deferred) return deferred;
   const text = decode(pieces);
   // Byte offsets of the id in non-ASCII bytes: found in their latin1 view, where every byte is one
   // character and JSON's structural characters (all ASCII) are where they are in the bytes.
-  return parseKeeping(text, pieces, text.length === length ? text : latin1(pieces));
+  return parseKeeping(text, pieces, text.length === length ? text : latin1(pieces), multiline);
 }
 
-/** Where the id is when the bytes have an SDK's layout of a successful response on one line. */
+/** Where the id is when the bytes (one line) have an SDK's layout of a successful response. */
 function sdkLayoutId(pieces: Pieces, length: number): { id: number; idStart: number; idEnd: number } | undefined {
   let match: RegExpExecArray | null = null;
   let offset = 0;
@@ -67,12 +71,12 @@ function sdkLayoutId(pieces: Pieces, length: number): { id: number; idStart: num
   ) {
     match = ID_FIRST_HEAD.exec(head.toString('latin1'));
   }
-  if (!match || includesByte(pieces, LF) || includesByte(pieces, CR)) return undefined;
+  if (!match) return undefined;
   const idStart = offset + match.index + match[0].indexOf(match[1]!, match[0].indexOf('"id":'));
   return { id: Number(match[1]), idStart, idEnd: idStart + match[1]!.length };
 }
 
-/** A response whose `result` is parsed from `pieces` when it is first read. */
+/** A response whose `result` is parsed from `pieces` (one line) when it is first read. */
 function deferredResult(pieces: Pieces, length: number): JsonRpcSuccess | undefined {
   const layout = sdkLayoutId(pieces, length);
   if (!layout) return undefined;

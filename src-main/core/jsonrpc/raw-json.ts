@@ -39,8 +39,11 @@ export function parseJsonRpcText(text: string): unknown {
   return parseKeeping(text, text, text);
 }
 
-/** Parses `text`; a response remembers `kept`, whose id is located in `scan` (offsets alike). */
-export function parseKeeping(text: string, kept: string | Pieces, scan: string): unknown {
+/**
+ * Parses `text`; a response remembers `kept`, whose id is located in `scan` (offsets alike).
+ * `multiline`: whether `kept` has a CR or LF, when the caller knows (else it is searched).
+ */
+export function parseKeeping(text: string, kept: string | Pieces, scan: string, multiline?: boolean): unknown {
   const value: unknown = JSON.parse(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const message = value as Record<string, unknown>;
@@ -49,8 +52,15 @@ export function parseKeeping(text: string, kept: string | Pieces, scan: string):
   if (typeof id !== 'string' && typeof id !== 'number') return value;
   const span = topLevelIdSpan(scan);
   if (span && sameId(scan.slice(span[0], span[1]), id)) {
-    const multiline = typeof kept === 'string' ? /[\r\n]/.test(kept) : includesByte(kept, 10) || includesByte(kept, 13);
-    rawTexts.set(message, { text: kept, idStart: span[0], idEnd: span[1], id, multiline });
+    rawTexts.set(message, {
+      text: kept,
+      idStart: span[0],
+      idEnd: span[1],
+      id,
+      multiline:
+        multiline ??
+        (typeof kept === 'string' ? /[\r\n]/.test(kept) : includesByte(kept, 10) || includesByte(kept, 13)),
+    });
   }
   return value;
 }

@@ -191,7 +191,7 @@ export class StreamableHttpUpstream implements UpstreamTransport {
       if (event.event !== 'message' || event.data.every((piece) => piece.length === 0)) return;
       let message: JsonRpcMessage;
       try {
-        message = parseJsonRpcBytes(event.data) as JsonRpcMessage;
+        message = parseJsonRpcBytes(event.data, event.lines === 1) as JsonRpcMessage;
       } catch (cause) {
         const start = Buffer.concat(event.data).toString('utf8', 0, 200);
         this.onerror?.(new Error(`the server sent an event that is not JSON: ${start}`, { cause }));

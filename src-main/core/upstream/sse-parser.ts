@@ -5,7 +5,14 @@ import { byteLength, dropHead, joinPieces, sliceBytes, type Pieces } from '../js
  * arrived in: a large tool result is forwarded as it came, never copied, decoded and encoded
  * again (jsonrpc/raw-bytes.ts, jsonrpc/pieces.ts).
  */
-export type SseEvent = { event: string; data: Pieces; id?: string; retry?: number };
+export type SseEvent = {
+  event: string;
+  data: Pieces;
+  /** How many `data:` lines made `data` (joined with LF): with one, `data` holds no CR or LF. */
+  lines: number;
+  id?: string;
+  retry?: number;
+};
 
 const LF = 10;
 const CR = 13;
@@ -32,7 +39,7 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: Uin
   let partial: Buffer[] = []; // the start of a line whose end has not arrived, in pieces
   let dropLeadingLf = false; // the last chunk ended with CR: a LF right after belongs to it
   let data: Buffer[] = [];
-  let hasData = false;
+  let lines = 0;
   let event = '';
   let id: string | undefined;
   let retry: number | undefined;
@@ -40,12 +47,12 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: Uin
 
   const dispatch = () => {
     // An event with only an id (and retry) still matters: it is a point to resume from.
-    if (hasData || resumable) {
+    if (lines > 0 || resumable) {
       const extra = { ...(id !== undefined && { id }), ...(retry !== undefined && { retry }) };
-      onEvent({ event: event || 'message', data, ...extra });
+      onEvent({ event: event || 'message', data, lines, ...extra });
     }
     data = [];
-    hasData = false;
+    lines = 0;
     event = '';
     resumable = false;
   };
@@ -62,9 +69,9 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: Uin
     const valueStart = colon === -1 ? length : head[colon + 1] === SPACE ? colon + 2 : colon + 1;
     const field = head.toString('latin1', 0, fieldEnd);
     if (field === 'data') {
-      if (hasData) data.push(NEWLINE);
+      if (lines > 0) data.push(NEWLINE);
       for (const piece of dropHead(pieces, valueStart)) data.push(piece);
-      hasData = true;
+      lines++;
       return;
     }
     const value = () => joinPieces(dropHead(pieces, valueStart)).toString('utf8');
