@@ -128,8 +128,8 @@ export class AuditLog {
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<unknown> | undefined;
   private closing: Promise<void> | undefined;
-  /** Records appendSoon holds (at most one), made before any other append or read. */
-  private pending: (() => AuditRecordInput)[] = [];
+  /** The record appendSoon holds (never more than one), made before any other append or read. */
+  private pending: (() => AuditRecordInput) | undefined;
   private pendingTimer: NodeJS.Timeout | undefined;
 
   constructor(store: SegmentStore, options: AuditLogOptions, now: () => number, rules: RedactionRules) {
@@ -224,7 +224,7 @@ export class AuditLog {
    */
   appendSoon(input: () => AuditRecordInput): void {
     this.writePending();
-    this.pending.push(input);
+    this.pending = input;
     // One timer, re-armed per record (cheaper than a new one per call); firing with nothing pending does nothing.
     if (this.pendingTimer) this.pendingTimer.refresh();
     else this.pendingTimer = setTimeout(() => this.writePending(), PENDING_MS).unref();
@@ -232,20 +232,18 @@ export class AuditLog {
 
   /** Whether appendSoon holds a record. */
   get hasPending(): boolean {
-    return this.pending.length > 0;
+    return this.pending !== undefined;
   }
 
   /** Writes the record appendSoon holds, if any. */
   writePending(): void {
-    if (this.pending.length === 0) return;
-    const pending = this.pending;
-    this.pending = [];
-    for (const input of pending) {
-      try {
-        this.append(input());
-      } catch {
-        // A closed log or a failing disk: the log's status says so; the call was answered already.
-      }
+    const input = this.pending;
+    if (!input) return;
+    this.pending = undefined;
+    try {
+      this.append(input());
+    } catch {
+      // A closed log or a failing disk: the log's status says so; the call was answered already.
     }
   }
 

@@ -81,10 +81,10 @@ export class SocketReply implements Reply {
       if (!this.headersSent) {
         const body = chunk ?? '';
         this.writeParts(this.head(wireLength(body)), body, '');
-      } else if (chunk && wireLength(chunk) > 0) {
-        this.writeParts(`${wireLength(chunk).toString(16)}\r\n`, chunk, '\r\n0\r\n\r\n');
       } else {
-        this.socket.write('0\r\n\r\n');
+        const length = chunk === undefined ? 0 : wireLength(chunk);
+        if (length > 0) this.writeParts(`${length.toString(16)}\r\n`, chunk!, '\r\n0\r\n\r\n');
+        else this.socket.write('0\r\n\r\n');
       }
     }
     this.closed();

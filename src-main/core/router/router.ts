@@ -99,12 +99,16 @@ export class Router {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.beforeAnswer();
+      this.runDeferred();
     });
   }
 
   /** Deferred work is done before an answer goes out, so at most one answered call is ever unrecorded. */
   beforeAnswer(): void {
+    this.runDeferred();
+  }
+
+  private runDeferred(): void {
     try {
       this.flushDeferred();
     } catch {
