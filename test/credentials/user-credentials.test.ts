@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { userCredentialKey } from '../../src-main/core/credentials/store-keys.ts';
 import { FileSecretStore } from '../../src-main/core/secrets/index.ts';
 import { connect, startGateway, tempDir, textOf } from '../support/gateway-harness.ts';
 import { startHeaderEcho } from './fixtures/header-echo.ts';
@@ -160,5 +161,29 @@ describe('credentials in personal mode (no org)', () => {
     expect(await gw.gateway.api.listCredentials()).toEqual([]);
     const after = JSON.parse((await callTool(gw, 'mine', 'headers')).text) as Record<string, string>;
     expect(after.authorization).toBeUndefined();
+  });
+
+  it('a changed value is sent from the next request on; one changed in the secret file by another process within a second', async () => {
+    const mine = await startHeaderEcho('mine');
+    cleanups.push(() => mine.close());
+    const dataDir = await tempDir();
+    const gw = await startGateway(
+      { mine: { url: mine.url } },
+      { dataDir, secretStore: new FileSecretStore({ dataDir }) },
+    );
+    cleanups.push(() => gw.close());
+    const sentKey = async () =>
+      (JSON.parse((await callTool(gw, 'mine', 'headers')).text) as Record<string, string>)['x-api-key'];
+
+    await gw.gateway.api.setCredential({ server: 'mine', name: 'X-Api-Key', value: 'first-USER-0a1b2c' });
+    expect(await sentKey()).toBe('first-USER-0a1b2c');
+    // The gateway keeps resolved headers between requests: its own write must not leave them stale.
+    await gw.gateway.api.setCredential({ server: 'mine', name: 'X-Api-Key', value: 'second-USER-3d4e5f' });
+    expect(await sentKey()).toBe('second-USER-3d4e5f');
+
+    // Another process (a second Gatehouse on this data dir) rewrites the value in the secret file.
+    await new FileSecretStore({ dataDir }).set(userCredentialKey('mine', 'X-Api-Key'), 'third-USER-6a7b8c');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await sentKey()).toBe('third-USER-6a7b8c');
   });
 });

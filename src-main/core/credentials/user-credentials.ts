@@ -14,9 +14,15 @@ export class UserCredentialStore {
   // The index is read on every upstream request (which servers have values): kept in memory, and
   // refreshed whenever this store writes it.
   private index: Promise<UserCredentialEntry[]> | undefined;
+  private writes = 0;
 
   constructor(store: SecretStore) {
     this.store = store;
+  }
+
+  /** Changes whenever this store writes: what was resolved from it before is stale. */
+  get version(): number {
+    return this.writes;
   }
 
   get(server: string, name: string): Promise<string | undefined> {
@@ -71,6 +77,7 @@ export class UserCredentialStore {
 
   private async writeIndex(entries: UserCredentialEntry[]): Promise<void> {
     this.index = undefined;
+    this.writes++;
     if (entries.length === 0) await this.store.delete(USER_CREDENTIAL_INDEX);
     else await this.store.set(USER_CREDENTIAL_INDEX, JSON.stringify(entries));
     this.index = Promise.resolve(entries);

@@ -111,7 +111,7 @@ export class UpstreamOAuth {
     if (this.deps.sendsOwnAuthorization?.(config)) {
       // A 401 here is the policy's credential failing: say so, rather than "could not be reached".
       return {
-        headers: async () => ({}),
+        headers: () => ({}),
         unauthorized: async (wwwAuthenticate) => {
           throw new UpstreamError(
             'connect_failed',
@@ -162,7 +162,17 @@ export class UpstreamOAuth {
     this.cache.set(grant.server, grant);
   }
 
-  private async headers(server: string): Promise<Record<string, string>> {
+  /** The bearer header; synchronous while the grant is in memory and not due for renewal. */
+  private headers(server: string): Record<string, string> | Promise<Record<string, string>> {
+    const cached = this.cache.get(server);
+    if (cached === undefined) return this.renewedHeaders(server);
+    const grant = cached && cached.owner === this.deps.owner() ? cached : undefined;
+    if (!grant) return {};
+    if (this.expiresSoon(grant) && grant.refreshToken) return this.renewedHeaders(server);
+    return { authorization: `Bearer ${grant.accessToken}` };
+  }
+
+  private async renewedHeaders(server: string): Promise<Record<string, string>> {
     let grant = await this.grant(server);
     if (!grant) return {};
     if (this.expiresSoon(grant) && grant.refreshToken) {

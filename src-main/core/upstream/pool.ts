@@ -13,7 +13,8 @@ export type SecretEnv = () => Promise<Record<string, string>>;
 
 /** OAuth for one remote server (src-main/core/upstream-auth): its bearer header and its 401 handler. */
 export type UpstreamAuth = {
-  headers(): Promise<Record<string, string>>;
+  /** Synchronous when nothing has to be read or renewed (the common case: no promise per request). */
+  headers(): Record<string, string> | Promise<Record<string, string>>;
   unauthorized: NonNullable<UpstreamTransport['onunauthorized']>;
 };
 
@@ -326,9 +327,16 @@ function createTransport(
     return new StdioUpstream({ command: config.command, args: config.args, env: config.env, cwd: config.cwd });
   }
   const staticHeaders = config.headers ?? {};
-  const merged: HeaderSource = auth
-    ? async () => ({ ...staticHeaders, ...(await headers()), ...(await auth.headers()) })
-    : async () => ({ ...staticHeaders, ...(await headers()) });
+  // Synchronous when every source is: a request then waits on no promise for its headers
+  // (docs/architecture.md, Performance: the request path).
+  const merged: HeaderSource = () => {
+    const dynamic = headers();
+    const bearer = auth?.headers();
+    if (dynamic instanceof Promise || bearer instanceof Promise) {
+      return Promise.all([dynamic, bearer]).then(([resolved, oauth]) => ({ ...staticHeaders, ...resolved, ...oauth }));
+    }
+    return { ...staticHeaders, ...dynamic, ...bearer };
+  };
   const url = new URL(config.url);
   const transport =
     config.transport === 'sse' ? createLegacySseUpstream(url, merged) : new StreamableHttpUpstream(url, merged);
