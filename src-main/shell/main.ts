@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, net, shell } from 'electron';
 import { DEFAULT_PORT, defaultDataDir } from '../core/config/paths.ts';
 import type { GatewayApi } from '../core/api/contract.ts';
-import { startGatewayForUser } from '../core/gateway/index.ts';
+import { startGatewayForUser, tuneV8ForServing } from '../core/gateway/index.ts';
 import { startAppGateway, type AppGateway } from '../demo/index.ts';
 import { isExternalLinkAllowed } from './app-origin.ts';
 import { registerAppScheme, serveWindowFiles } from './app-protocol.ts';
@@ -115,6 +115,7 @@ async function runApp(launchedHidden: boolean): Promise<void> {
     dialog.showErrorBox('Gatehouse could not start', error instanceof Error ? error.message : String(error));
     return app.exit(1);
   }
+  tuneV8ForServing();
 
   const api: GatewayApi = gateway.api;
   const disposeIpc = registerApiIpc(api, log);

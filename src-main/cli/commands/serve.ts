@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_PORT, defaultDataDir } from '../../core/config/index.ts';
 import { WINDOW_CLIENT_ID, windowUrl } from '../../core/api/index.ts';
 import { openInSystemBrowser } from '../../core/auth/index.ts';
-import { createGateway } from '../../core/gateway/index.ts';
+import { createGateway, tuneV8ForServing } from '../../core/gateway/index.ts';
 import { loadOrgConfig, PolicyError } from '../../core/policy/index.ts';
 import { openHeadlessSecretStore } from '../../core/secrets/index.ts';
 // Only the folder's name: the demo itself (an IdP, the org server) is loaded when --demo asks for it.
@@ -136,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
       .join('\n') + '\n',
   );
 
-  startedUp();
+  tuneV8ForServing();
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -184,7 +183,7 @@ async function serveDemo(options: {
     throw new CliError(`the demo org could not start: ${(error as Error).message}`);
   }
   if (!signalled) process.stdout.write(demoBanner(demo));
-  startedUp();
+  tuneV8ForServing();
   const signal = await stopRequested;
   process.stderr.write(`Stopping the demo org (${signal})…\n`);
   await demo.close();
@@ -196,13 +195,4 @@ function isNotWritable(error: unknown): boolean {
     if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return true;
   }
   return false;
-}
-
-/**
- * bin/gatehouse.js keeps V8's young generation at its initial size while `serve` starts (what
- * start-up allocates would otherwise grow it to 16 MB that stays resident at idle); once ready it
- * may grow under load as usual (V8's default growth factor).
- */
-function startedUp(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=2');
 }
