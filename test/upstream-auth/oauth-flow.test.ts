@@ -115,8 +115,11 @@ describe('OAuth to a remote MCP server (personal mode)', () => {
   it('refreshes ahead of expiry without the client noticing', async () => {
     const before = (await storedGrant())!;
     await new Promise((resolve) => setTimeout(resolve, TTL_SECONDS * 1000 * 0.85));
+    const refusedBefore = upstream.unauthorizedCount();
     const result = await call('notes__whoami');
     expect(result.isError).toBeFalsy();
+    // Ahead of expiry: the token about to expire is never sent, so the server refuses nothing.
+    expect(upstream.unauthorizedCount()).toBe(refusedBefore);
     const after = (await storedGrant())!;
     expect(after.accessToken).not.toBe(before.accessToken);
     expect(after.refreshToken).not.toBe(before.refreshToken); // rotated

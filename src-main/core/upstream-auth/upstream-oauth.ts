@@ -148,7 +148,12 @@ export class UpstreamOAuth {
       this.cache.set(server, grant);
       if (grant) this.registerTokens(grant);
     }
-    return grant && grant.owner === this.deps.owner() ? grant : undefined;
+    return this.mine(grant);
+  }
+
+  /** `stored` when it is the signed-in user's grant (a grant belongs to whoever was signed in). */
+  private mine(stored: StoredGrant | null | undefined): StoredGrant | undefined {
+    return stored && stored.owner === this.deps.owner() ? stored : undefined;
   }
 
   private registerTokens(grant: StoredGrant): void {
@@ -166,21 +171,18 @@ export class UpstreamOAuth {
   private headers(server: string): Record<string, string> | Promise<Record<string, string>> {
     const cached = this.cache.get(server);
     if (cached === undefined) return this.renewedHeaders(server);
-    const grant = cached && cached.owner === this.deps.owner() ? cached : undefined;
-    if (!grant) return {};
-    if (this.expiresSoon(grant) && grant.refreshToken) return this.renewedHeaders(server);
-    return { authorization: `Bearer ${grant.accessToken}` };
+    const grant = this.mine(cached);
+    if (grant && this.expiresSoon(grant) && grant.refreshToken) return this.renewedHeaders(server);
+    return bearer(grant);
   }
 
   private async renewedHeaders(server: string): Promise<Record<string, string>> {
     let grant = await this.grant(server);
-    if (!grant) return {};
-    if (this.expiresSoon(grant) && grant.refreshToken) {
+    if (grant && this.expiresSoon(grant) && grant.refreshToken) {
       // Renew ahead of expiry; if the authorization server is briefly away, the current token still works.
       grant = (await this.refresh(server, grant.accessToken).catch(() => grant)) ?? undefined;
-      if (!grant) return {};
     }
-    return { authorization: `Bearer ${grant.accessToken}` };
+    return bearer(grant);
   }
 
   private expiresSoon(grant: StoredGrant): boolean {
@@ -623,4 +625,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
       timer.unref();
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+function bearer(grant: StoredGrant | undefined): Record<string, string> {
+  return grant ? { authorization: `Bearer ${grant.accessToken}` } : {};
 }
